@@ -1,0 +1,141 @@
+#include "autodiff/linalg.hpp"
+
+#include <cblas.h>
+
+#include <numeric>
+#include <xtensor/xmanipulation.hpp>
+
+#include "autodiff/ops.hpp"
+
+namespace tapegrad {
+
+namespace {
+std::string transposed(const Shape& shape, bool t) {
+  return t ? shape_str(shape) + "^T" : shape_str(shape);
+}
+
+void check_matmul(const Shape& a, bool ta, const Shape& b, bool tb, const char* op) {
+  if (a.size() != 2 || b.size() != 2)
+    throw Error(std::string(op) + ": " + transposed(a, ta) + " x " + transposed(b, tb) +
+                ": both operands must be 2-d");
+  std::size_t inner_a = ta ? a[0] : a[1], inner_b = tb ? b[1] : b[0];
+  if (inner_a != inner_b)
+    throw Error(std::string(op) + ": " + transposed(a, ta) + " x " + transposed(b, tb) +
+                ": inner dimensions " + std::to_string(inner_a) + " and " + std::to_string(inner_b) +
+                " differ");
+}
+}  // namespace
+
+template <class T>
+void gemm(const Array<T>& a, bool ta, const Array<T>& b, bool tb, Array<T>& c, T alpha, T beta) {
+  check_matmul(a.shape(), ta, b.shape(), tb, "gemm");
+  const std::size_t m = ta ? a.shape()[1] : a.shape()[0], k = ta ? a.shape()[0] : a.shape()[1];
+  const std::size_t n = tb ? b.shape()[0] : b.shape()[1];
+  if (c.dimension() != 2 || c.shape()[0] != m || c.shape()[1] != n) {
+    if (beta != T(0))
+      throw Error("gemm: accumulating into " + shape_str(c.shape()) + ", expected (" +
+                  std::to_string(m) + "," + std::to_string(n) + ")");
+    c.resize({m, n});
+  }
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    c *= beta;
+    return;
+  }
+  const auto trans_a = ta ? CblasTrans : CblasNoTrans, trans_b = tb ? CblasTrans : CblasNoTrans;
+  const int lda = static_cast<int>(a.shape()[1]), ldb = static_cast<int>(b.shape()[1]);
+  if constexpr (std::is_same_v<T, float>)
+    cblas_sgemm(CblasRowMajor, trans_a, trans_b, int(m), int(n), int(k), alpha, a.data(), lda,
+                b.data(), ldb, beta, c.data(), int(n));
+  else
+    cblas_dgemm(CblasRowMajor, trans_a, trans_b, int(m), int(n), int(k), alpha, a.data(), lda,
+                b.data(), ldb, beta, c.data(), int(n));
+}
+
+template <class T>
+Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool ta, bool tb) {
+  check_matmul(a.shape(), ta, b.shape(), tb, "matmul");
+  Array<T> product;
+  gemm(a.value(), ta, b.value(), tb, product);
+  Tensor<T> out(std::move(product));
+  // C = op(A)·op(B):  dA = g·op(B)^T (or its transpose),  dB = op(A)^T·g (or its transpose).
+  Tensor<T> saved_a = b.requires_grad() ? a : Tensor<T>();
+  Tensor<T> saved_b = a.requires_grad() ? b : Tensor<T>();
+  return record("matmul", {a, b}, out, [saved_a, saved_b, ta, tb](const Tensor<T>& g, const auto& needs) {
+    Tensor<T> da, db;
+    if (needs[0]) da = ta ? matmul(saved_b, g, tb, true) : matmul(g, saved_b, false, !tb);
+    if (needs[1]) db = tb ? matmul(g, saved_a, true, ta) : matmul(saved_a, g, !ta, false);
+    return std::array{da, db};
+  });
+}
+
+template <class T>
+Tensor<T> transpose(const Tensor<T>& x, const std::vector<std::size_t>& axes) {
+  std::vector<std::size_t> sorted = axes;
+  std::sort(sorted.begin(), sorted.end());
+  bool is_permutation = sorted.size() == x.dim();
+  for (std::size_t i = 0; is_permutation && i < sorted.size(); ++i) is_permutation = sorted[i] == i;
+  if (!is_permutation)
+    throw Error("transpose: axes " + shape_str(axes) + " are not a permutation of the axes of " +
+                shape_str(x.shape()));
+  Tensor<T> out(Array<T>(xt::transpose(x.value(), axes)));
+  std::vector<std::size_t> inverse(axes.size());
+  for (std::size_t i = 0; i < axes.size(); ++i) inverse[axes[i]] = i;
+  return record("transpose", {x}, out, [inverse](const Tensor<T>& g) { return transpose(g, inverse); });
+}
+
+template <class T>
+Tensor<T> transpose(const Tensor<T>& x) {
+  std::vector<std::size_t> axes(x.dim());
+  std::iota(axes.rbegin(), axes.rend(), std::size_t{0});
+  return transpose(x, axes);
+}
+
+template <class T>
+Tensor<T> reshape(const Tensor<T>& x, const Shape& shape) {
+  const std::size_t count = std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>());
+  if (count != x.size())
+    throw Error("reshape: cannot reshape " + shape_str(x.shape()) + " (" + std::to_string(x.size()) +
+                " elements) to " + shape_str(shape));
+  Array<T> reshaped = x.value();
+  reshaped.reshape(shape);
+  Tensor<T> out(std::move(reshaped));
+  const Shape from = x.shape();
+  return record("reshape", {x}, out, [from](const Tensor<T>& g) { return reshape(g, from); });
+}
+
+template <class T>
+Tensor<T> reshape(const Tensor<T>& x, const std::vector<long>& shape) {
+  Shape resolved(shape.size());
+  std::size_t known = 1;
+  int inferred = -1;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1 && inferred < 0) {
+      inferred = static_cast<int>(i);
+    } else if (shape[i] < 0) {
+      throw Error("reshape: bad target shape " + shape_str(shape) + " for " + shape_str(x.shape()));
+    } else {
+      resolved[i] = static_cast<std::size_t>(shape[i]);
+      known *= resolved[i];
+    }
+  }
+  if (inferred >= 0) {
+    if (known == 0 || x.size() % known != 0)
+      throw Error("reshape: cannot reshape " + shape_str(x.shape()) + " to " + shape_str(shape));
+    resolved[inferred] = x.size() / known;
+  }
+  return reshape(x, resolved);
+}
+
+#define TAPEGRAD_INSTANTIATE(T)                                                                  \
+  template void gemm(const Array<T>&, bool, const Array<T>&, bool, Array<T>&, T, T);             \
+  template Tensor<T> matmul(const Tensor<T>&, const Tensor<T>&, bool, bool);                     \
+  template Tensor<T> transpose(const Tensor<T>&);                                                \
+  template Tensor<T> transpose(const Tensor<T>&, const std::vector<std::size_t>&);               \
+  template Tensor<T> reshape(const Tensor<T>&, const Shape&);                                    \
+  template Tensor<T> reshape(const Tensor<T>&, const std::vector<long>&);
+TAPEGRAD_INSTANTIATE(float)
+TAPEGRAD_INSTANTIATE(double)
+#undef TAPEGRAD_INSTANTIATE
+
+}  // namespace tapegrad

@@ -1,0 +1,30 @@
+// Matrix product through BLAS, transpose and reshape.
+#pragma once
+
+#include <vector>
+
+#include "autodiff/tape.hpp"
+
+namespace tapegrad {
+
+// op(a) · op(b) for 2-d a and b, where op transposes when asked. Transposes are BLAS flags,
+// never copies, which is also how the backward pass uses it.
+template <class T>
+Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool transpose_a = false,
+                 bool transpose_b = false);
+
+// Reverses the axes (for 2-d: the matrix transpose), or permutes them by `axes`.
+template <class T> Tensor<T> transpose(const Tensor<T>& x);
+template <class T> Tensor<T> transpose(const Tensor<T>& x, const std::vector<std::size_t>& axes);
+
+// Same elements in row-major order, new shape; one extent may be -1 (inferred).
+template <class T> Tensor<T> reshape(const Tensor<T>& x, const std::vector<long>& shape);
+template <class T> Tensor<T> reshape(const Tensor<T>& x, const Shape& shape);
+
+// c = alpha · op(a) · op(b) + beta · c on raw arrays (row-major, contiguous): the BLAS call
+// behind matmul, for fused kernels and hand-derived backward passes.
+template <class T>
+void gemm(const Array<T>& a, bool transpose_a, const Array<T>& b, bool transpose_b, Array<T>& c,
+          T alpha = T(1), T beta = T(0));
+
+}  // namespace tapegrad

@@ -1,0 +1,193 @@
+#include "autodiff/math.hpp"
+
+#include <xtensor/xmath.hpp>
+#include <xtensor/xoperation.hpp>
+
+#include "autodiff/ops.hpp"
+
+namespace tapegrad {
+
+Shape broadcast_shape(const char* op, const Shape& a, const Shape& b) {
+  const std::size_t n = std::max(a.size(), b.size());
+  Shape out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    // Align from the right, as NumPy does.
+    std::size_t ea = i + a.size() >= n ? a[i + a.size() - n] : 1;
+    std::size_t eb = i + b.size() >= n ? b[i + b.size() - n] : 1;
+    if (ea != eb && ea != 1 && eb != 1)
+      throw Error(std::string(op) + ": shapes " + shape_str(a) + " and " + shape_str(b) +
+                  " do not broadcast");
+    out[i] = ea == 1 ? eb : ea;
+  }
+  return out;
+}
+
+namespace {
+// A mask as a constant tensor: its derivative is zero, so second order stays exact.
+template <class T, class E>
+Tensor<T> constant(E&& expression) {
+  return Tensor<T>(Array<T>(std::forward<E>(expression)));
+}
+}  // namespace
+
+template <class T>
+Tensor<T> add(const Tensor<T>& a, const Tensor<T>& b) {
+  broadcast_shape("add", a.shape(), b.shape());
+  Tensor<T> out(Array<T>(a.value() + b.value()));
+  return record("add", {a, b}, out, [](const Tensor<T>& g) { return std::array{g, g}; });
+}
+
+template <class T>
+Tensor<T> sub(const Tensor<T>& a, const Tensor<T>& b) {
+  broadcast_shape("sub", a.shape(), b.shape());
+  Tensor<T> out(Array<T>(a.value() - b.value()));
+  return record("sub", {a, b}, out, [](const Tensor<T>& g, const auto& needs) {
+    return std::array{g, needs[1] ? neg(g) : Tensor<T>()};
+  });
+}
+
+template <class T>
+Tensor<T> mul(const Tensor<T>& a, const Tensor<T>& b) {
+  broadcast_shape("mul", a.shape(), b.shape());
+  Tensor<T> out(Array<T>(a.value() * b.value()));
+  // Keep each factor only if the other one needs its gradient.
+  Tensor<T> saved_a = b.requires_grad() ? a : Tensor<T>();
+  Tensor<T> saved_b = a.requires_grad() ? b : Tensor<T>();
+  return record("mul", {a, b}, out, [saved_a, saved_b](const Tensor<T>& g, const auto& needs) {
+    return std::array{needs[0] ? g * saved_b : Tensor<T>(), needs[1] ? g * saved_a : Tensor<T>()};
+  });
+}
+
+template <class T>
+Tensor<T> div(const Tensor<T>& a, const Tensor<T>& b) {
+  broadcast_shape("div", a.shape(), b.shape());
+  Tensor<T> out(Array<T>(a.value() / b.value()));
+  // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -out/b.
+  Tensor<T> saved_out = b.requires_grad() ? out : Tensor<T>();
+  return record("div", {a, b}, out, [b, saved_out](const Tensor<T>& g, const auto& needs) {
+    return std::array{needs[0] ? g / b : Tensor<T>(), needs[1] ? neg(g * saved_out / b) : Tensor<T>()};
+  });
+}
+
+template <class T>
+Tensor<T> neg(const Tensor<T>& x) {
+  Tensor<T> out(Array<T>(-x.value()));
+  return record("neg", {x}, out, [](const Tensor<T>& g) { return neg(g); });
+}
+
+template <class T>
+Tensor<T> add_scalar(const Tensor<T>& x, T s) {
+  Tensor<T> out(Array<T>(x.value() + s));
+  return record("add_scalar", {x}, out, [](const Tensor<T>& g) { return g; });
+}
+
+template <class T>
+Tensor<T> mul_scalar(const Tensor<T>& x, T s) {
+  Tensor<T> out(Array<T>(x.value() * s));
+  return record("mul_scalar", {x}, out, [s](const Tensor<T>& g) { return mul_scalar(g, s); });
+}
+
+template <class T>
+Tensor<T> rsub_scalar(const Tensor<T>& x, T s) {
+  Tensor<T> out(Array<T>(s - x.value()));
+  return record("rsub_scalar", {x}, out, [](const Tensor<T>& g) { return neg(g); });
+}
+
+template <class T>
+Tensor<T> rdiv_scalar(const Tensor<T>& x, T s) {
+  Tensor<T> out(Array<T>(s / x.value()));
+  // d(s/x)/dx = -s/x^2 = -out/x.
+  return record("rdiv_scalar", {x}, out, [x, out](const Tensor<T>& g) { return neg(g * out / x); });
+}
+
+template <class T>
+Tensor<T> exp(const Tensor<T>& x) {
+  Tensor<T> out(Array<T>(xt::exp(x.value())));
+  return record("exp", {x}, out, [out](const Tensor<T>& g) { return g * out; });
+}
+
+template <class T>
+Tensor<T> log(const Tensor<T>& x) {
+  Tensor<T> out(Array<T>(xt::log(x.value())));
+  return record("log", {x}, out, [x](const Tensor<T>& g) { return g / x; });
+}
+
+template <class T>
+Tensor<T> tanh(const Tensor<T>& x) {
+  Tensor<T> out(Array<T>(xt::tanh(x.value())));
+  // tanh' = 1 - tanh^2: the output is all backward needs.
+  return record("tanh", {x}, out, [out](const Tensor<T>& g) { return g * (T(1) - out * out); });
+}
+
+template <class T>
+Tensor<T> sigmoid(const Tensor<T>& x) {
+  // 1/(1+e^-x) overflows harmlessly to 0 for very negative x; no NaN either way.
+  Tensor<T> out(Array<T>(T(1) / (T(1) + xt::exp(-x.value()))));
+  return record("sigmoid", {x}, out, [out](const Tensor<T>& g) { return g * out * (T(1) - out); });
+}
+
+template <class T>
+Tensor<T> relu(const Tensor<T>& x) {
+  Tensor<T> out(Array<T>(xt::maximum(x.value(), T(0))));
+  Tensor<T> mask = constant<T>(xt::cast<T>(x.value() > T(0)));
+  return record("relu", {x}, out, [mask](const Tensor<T>& g) { return g * mask; });
+}
+
+template <class T>
+Tensor<T> sqrt(const Tensor<T>& x) {
+  Tensor<T> out(Array<T>(xt::sqrt(x.value())));
+  return record("sqrt", {x}, out, [out](const Tensor<T>& g) { return g * T(0.5) / out; });
+}
+
+template <class T>
+Tensor<T> pow(const Tensor<T>& x, T exponent) {
+  Tensor<T> out(Array<T>(xt::pow(x.value(), exponent)));
+  return record("pow", {x}, out, [x, exponent](const Tensor<T>& g) {
+    if (exponent == T(0)) return Tensor<T>(Array<T>(xt::zeros<T>(g.shape())));
+    return g * exponent * pow(x, exponent - T(1));
+  });
+}
+
+template <class T>
+Tensor<T> clamp(const Tensor<T>& x, T lo, T hi) {
+  if (!(lo <= hi))
+    throw Error("clamp: lower bound " + std::to_string(lo) + " exceeds upper bound " + std::to_string(hi));
+  Tensor<T> out(Array<T>(xt::clip(x.value(), lo, hi)));
+  Tensor<T> mask = constant<T>(xt::cast<T>(x.value() >= lo && x.value() <= hi));
+  return record("clamp", {x}, out, [mask](const Tensor<T>& g) { return g * mask; });
+}
+
+template <class T>
+Tensor<T> where(const Array<bool>& condition, const Tensor<T>& a, const Tensor<T>& b) {
+  Shape shape = broadcast_shape("where", condition.shape(), broadcast_shape("where", a.shape(), b.shape()));
+  Tensor<T> out(Array<T>(xt::where(condition, a.value(), b.value())));
+  Tensor<T> mask = constant<T>(xt::broadcast(xt::cast<T>(condition), shape));
+  return record("where", {a, b}, out, [mask](const Tensor<T>& g, const auto& needs) {
+    return std::array{needs[0] ? g * mask : Tensor<T>(), needs[1] ? g * (T(1) - mask) : Tensor<T>()};
+  });
+}
+
+#define TAPEGRAD_INSTANTIATE(T)                                                         \
+  template Tensor<T> add(const Tensor<T>&, const Tensor<T>&);                           \
+  template Tensor<T> sub(const Tensor<T>&, const Tensor<T>&);                           \
+  template Tensor<T> mul(const Tensor<T>&, const Tensor<T>&);                           \
+  template Tensor<T> div(const Tensor<T>&, const Tensor<T>&);                           \
+  template Tensor<T> neg(const Tensor<T>&);                                             \
+  template Tensor<T> add_scalar(const Tensor<T>&, T);                                   \
+  template Tensor<T> mul_scalar(const Tensor<T>&, T);                                   \
+  template Tensor<T> rsub_scalar(const Tensor<T>&, T);                                  \
+  template Tensor<T> rdiv_scalar(const Tensor<T>&, T);                                  \
+  template Tensor<T> exp(const Tensor<T>&);                                             \
+  template Tensor<T> log(const Tensor<T>&);                                             \
+  template Tensor<T> tanh(const Tensor<T>&);                                            \
+  template Tensor<T> sigmoid(const Tensor<T>&);                                         \
+  template Tensor<T> relu(const Tensor<T>&);                                            \
+  template Tensor<T> sqrt(const Tensor<T>&);                                            \
+  template Tensor<T> pow(const Tensor<T>&, T);                                          \
+  template Tensor<T> clamp(const Tensor<T>&, T, T);                                     \
+  template Tensor<T> where(const Array<bool>&, const Tensor<T>&, const Tensor<T>&);
+TAPEGRAD_INSTANTIATE(float)
+TAPEGRAD_INSTANTIATE(double)
+#undef TAPEGRAD_INSTANTIATE
+
+}  // namespace tapegrad

@@ -1,0 +1,30 @@
+// Slicing, padding, joining and splitting along an axis, and row gather/scatter.
+#pragma once
+
+#include <vector>
+
+#include "autodiff/tape.hpp"
+
+namespace tapegrad {
+
+// Elements [start, start + length) along `axis`.
+template <class T> Tensor<T> narrow(const Tensor<T>& x, int axis, std::size_t start, std::size_t length);
+// Zeros added before and after along `axis` (the adjoint of narrow).
+template <class T> Tensor<T> pad_axis(const Tensor<T>& x, int axis, std::size_t before, std::size_t after);
+// The slice at `index` along `axis`, which is removed: select(x, 0, t) is x[t].
+template <class T> Tensor<T> select(const Tensor<T>& x, int axis, std::size_t index);
+// Joins along an existing axis; every other extent must agree.
+template <class T> Tensor<T> concat(const std::vector<Tensor<T>>& parts, int axis);
+// `chunks` equal parts along `axis` (an LSTM's four gates, say).
+template <class T> std::vector<Tensor<T>> split(const Tensor<T>& x, std::size_t chunks, int axis);
+// Joins equal-shaped tensors along a new axis.
+template <class T> Tensor<T> stack(const std::vector<Tensor<T>>& parts, int axis = 0);
+
+// Rows of `table` (first axis) picked by `indices`: the embedding lookup. Its backward
+// scatter-adds, so repeated indices accumulate.
+template <class T> Tensor<T> gather_rows(const Tensor<T>& table, const std::vector<std::size_t>& indices);
+// rows x ... zeros with row indices[i] += source[i] (the adjoint of gather_rows).
+template <class T>
+Tensor<T> scatter_add_rows(const Tensor<T>& source, const std::vector<std::size_t>& indices, std::size_t rows);
+
+}  // namespace tapegrad

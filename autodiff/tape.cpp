@@ -1,0 +1,287 @@
+#include "autodiff/tape.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <sstream>
+
+#include "autodiff/ops.hpp"
+
+namespace tapegrad {
+
+namespace {
+thread_local bool grad_mode = true;
+// Epochs are unique across all tapes and resets, so a tensor can tell whether its slot is
+// still live by comparing one number.
+std::atomic<std::uint64_t> next_epoch{1};
+}  // namespace
+
+bool grad_enabled() { return grad_mode; }
+void set_grad_enabled(bool enabled) { grad_mode = enabled; }
+
+namespace detail {
+
+void* Arena::allocate(std::size_t bytes, std::size_t alignment) {
+  while (true) {
+    if (block_ < blocks_.size()) {
+      std::size_t start = (offset_ + alignment - 1) / alignment * alignment;
+      if (start + bytes <= blocks_[block_].size) {
+        used_ += start + bytes - offset_;
+        offset_ = start + bytes;
+        return blocks_[block_].data.get() + start;
+      }
+      if (block_ + 1 < blocks_.size()) {
+        ++block_;
+        offset_ = 0;
+        continue;
+      }
+    }
+    std::size_t size = std::max<std::size_t>(blocks_.empty() ? 64 * 1024 : 2 * blocks_.back().size,
+                                             bytes + alignment);
+    blocks_.push_back({std::unique_ptr<std::byte[]>(new std::byte[size]), size});
+    capacity_ += size;
+    block_ = blocks_.size() - 1;
+    offset_ = 0;
+  }
+}
+
+void Arena::rewind() { block_ = offset_ = used_ = 0; }
+
+template <class T>
+void SlotTable<T>::clear() {
+  grad.clear();
+  shape.clear();
+  leaf.clear();
+  result.clear();
+  scope.clear();
+  keep.clear();
+}
+
+}  // namespace detail
+
+Tape::Tape() : epoch_(next_epoch++) {}
+Tape::~Tape() { destroy_nodes(0); }
+
+Tape& Tape::current() {
+  thread_local Tape tape;
+  return tape;
+}
+
+void Tape::destroy_nodes(std::size_t from) {
+  // Destroyed newest first: a flat loop, whatever the length of the recorded chain.
+  for (std::size_t i = nodes_.size(); i-- > from;) nodes_[i]->~Node();
+  nodes_.resize(from);
+}
+
+void Tape::release() {
+  destroy_nodes(0);
+  arena_.rewind();
+  f32_.clear();
+  f64_.clear();
+  epoch_ = next_epoch++;
+}
+
+void Tape::reset() { release(); }
+
+void Tape::push_scope(std::string name) {
+  auto found = std::find(scope_names_.begin(), scope_names_.end(), name);
+  scope_stack_.push_back(static_cast<std::uint32_t>(found - scope_names_.begin()));
+  if (found == scope_names_.end()) scope_names_.push_back(std::move(name));
+}
+
+void Tape::pop_scope() {
+  if (scope_stack_.size() > 1) scope_stack_.pop_back();
+}
+
+MemoryReport Tape::memory_report() const {
+  MemoryReport report;
+  report.node_bytes = arena_.used_bytes();
+  std::vector<std::size_t> per_scope(scope_names_.size(), 0);
+  auto add = [&](const auto& table, std::size_t element_bytes) {
+    for (std::size_t s = 0; s < table.size(); ++s)
+      if (auto var = table.result[s].lock()) {
+        std::size_t bytes = var->value.size() * element_bytes;
+        report.value_bytes += bytes;
+        per_scope[table.scope[s]] += bytes;
+      }
+  };
+  add(f32_, sizeof(float));
+  add(f64_, sizeof(double));
+  for (std::size_t i = 0; i < scope_names_.size(); ++i)
+    if (per_scope[i]) report.per_scope.emplace_back(scope_names_[i], per_scope[i]);
+  return report;
+}
+
+std::string MemoryReport::str() const {
+  std::ostringstream out;
+  out << "tape memory: " << total_bytes() << " bytes (" << value_bytes << " in saved values, "
+      << node_bytes << " in node records)\n";
+  for (const auto& [name, bytes] : per_scope) out << "  " << name << ": " << bytes << " bytes\n";
+  return out.str();
+}
+
+template <class T>
+std::uint32_t Tape::slot_of(const Tensor<T>& input, const char* op) {
+  if (!input.requires_grad()) return detail::kNoSlot;
+  auto& var = input.var();
+  if (var.tape == this && var.epoch == epoch_) return var.slot;
+  if (!var.is_leaf) {
+    if (var.tape != this)
+      throw Error(std::string(op) +
+                  ": an input was recorded on another thread's tape; each thread records on its own");
+    throw Error(std::string(op) +
+                ": an input was recorded before the tape was reset or consumed by backward(); "
+                "detach() it to carry its value into a new recording");
+  }
+  auto& table = slots<T>();
+  var.tape = this;
+  var.epoch = epoch_;
+  var.slot = static_cast<std::uint32_t>(table.size());
+  table.grad.emplace_back();
+  table.shape.push_back(var.value.shape());
+  table.leaf.push_back(input.shared());
+  table.result.emplace_back();
+  table.scope.push_back(scope_stack_.back());
+  table.keep.push_back(0);
+  return var.slot;
+}
+
+template <class T>
+void Tape::add_result(Tensor<T>& output) {
+  auto& table = slots<T>();
+  auto& var = output.var();
+  var.requires_grad = true;
+  var.is_leaf = false;
+  var.tape = this;
+  var.epoch = epoch_;
+  var.slot = static_cast<std::uint32_t>(table.size());
+  table.grad.emplace_back();
+  table.shape.push_back(var.value.shape());
+  table.leaf.emplace_back();
+  table.result.push_back(output.shared());
+  table.scope.push_back(scope_stack_.back());
+  table.keep.push_back(0);
+}
+
+template <class T>
+void Tape::accumulate(std::uint32_t slot, Tensor<T> gradient, const char* op) {
+  auto& table = slots<T>();
+  const Shape& shape = table.shape[slot];
+  if (gradient.shape() != shape) {
+    try {
+      gradient = sum_to(gradient, shape);
+    } catch (const Error&) {
+      throw Error(std::string(op) + " backward: gradient of shape " + shape_str(gradient.shape()) +
+                  " does not reduce to its input's shape " + shape_str(shape));
+    }
+  }
+  if (grad_enabled() && table.grad[slot]) {
+    // Recorded: the add appends a slot, so no reference into the table is held across it.
+    Tensor<T> total = table.grad[slot] + gradient;
+    table.grad[slot] = std::move(total);
+    return;
+  }
+  Tensor<T>& sum = table.grad[slot];
+  if (!sum) {
+    sum = std::move(gradient);
+  } else if (sum.shared().use_count() == 1 && sum.is_leaf()) {
+    sum.var().value += gradient.value();  // we own it: add in place
+  } else {
+    sum = Tensor<T>(Array<T>(sum.value() + gradient.value()));
+  }
+}
+
+template <class T>
+void Tape::run_backward(const Tensor<T>& root, const Tensor<T>& seed, BackwardOptions options,
+                        std::span<const Tensor<T>> inputs, std::vector<Tensor<T>>* gradients) {
+  auto& var = root.var();
+  if (!var.is_leaf && (var.tape != this || var.epoch != epoch_))
+    throw Error("backward: this tensor's tape was already consumed by backward() or reset(); "
+                "record the forward pass again (or pass retain_graph to the first backward)");
+  if (seed.shape() != root.shape())
+    throw Error("backward: seed of shape " + shape_str(seed.shape()) + " for a tensor of shape " +
+                shape_str(root.shape()));
+  const bool create_graph = options.create_graph;
+  const bool retain = options.retain_graph || create_graph;
+  std::uint32_t root_slot = slot_of(root, "backward");
+  std::vector<std::uint32_t> input_slots;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].requires_grad())
+      throw Error("grad: input " + std::to_string(i) + " does not require grad");
+    input_slots.push_back(slot_of(inputs[i], "grad"));
+    slots<T>().keep[input_slots.back()] = 1;
+  }
+  for (auto& g : f32_.grad) g = Tensor<float>();
+  for (auto& g : f64_.grad) g = Tensor<double>();
+  slots<T>().grad[root_slot] = create_graph ? seed : Tensor<T>(Array<T>(seed.value()));
+
+  {
+    GradModeGuard mode(create_graph);
+    // The backward pass may append nodes (create_graph): they are not part of this pass.
+    for (std::size_t i = nodes_.size(); i-- > 0;) nodes_[i]->backward(*this);
+  }
+
+  auto& table = slots<T>();
+  if (gradients) {
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      Tensor<T> g = table.grad[input_slots[i]];
+      gradients->push_back(g ? g : Tensor<T>(Array<T>(xt::zeros<T>(inputs[i].shape()))));
+      table.keep[input_slots[i]] = 0;
+    }
+  } else {
+    auto deliver = [&](auto& t) {
+      using U = typename std::decay_t<decltype(t.grad)>::value_type::value_type;
+      for (std::size_t s = 0; s < t.size(); ++s) {
+        if (!t.leaf[s] || !t.grad[s]) continue;
+        auto& leaf_grad = t.leaf[s]->grad;
+        Tensor<U> g = std::move(t.grad[s]);
+        if (!leaf_grad) {
+          bool owned = g.shared().use_count() == 1 && g.is_leaf();
+          leaf_grad = (owned || create_graph) ? g.shared() : Tensor<U>(Array<U>(g.value())).shared();
+        } else if (create_graph || leaf_grad->requires_grad) {
+          GradModeGuard mode(create_graph);
+          leaf_grad = (Tensor<U>(leaf_grad) + g).shared();
+        } else {
+          leaf_grad->value += g.value();
+        }
+      }
+    };
+    deliver(f32_);
+    deliver(f64_);
+  }
+  for (auto& g : f32_.grad) g = Tensor<float>();
+  for (auto& g : f64_.grad) g = Tensor<double>();
+  if (!retain) release();
+}
+
+template <class T>
+void Tape::backward(const Tensor<T>& root, const Tensor<T>& seed, BackwardOptions options) {
+  run_backward<T>(root, seed, options, {}, nullptr);
+}
+
+template <class T>
+std::vector<Tensor<T>> Tape::grad(const Tensor<T>& root, const Tensor<T>& seed,
+                                  std::span<const Tensor<T>> inputs, BackwardOptions options) {
+  std::vector<Tensor<T>> gradients;
+  run_backward<T>(root, seed, options, inputs, &gradients);
+  return gradients;
+}
+
+void Tape::backward_range(std::size_t begin, std::size_t end) {
+  for (std::size_t i = end; i-- > begin;) nodes_[i]->backward(*this);
+}
+
+void Tape::rollback(std::size_t mark) { destroy_nodes(mark); }
+
+#define TAPEGRAD_INSTANTIATE(T)                                                                   \
+  template struct detail::SlotTable<T>;                                                          \
+  template std::uint32_t Tape::slot_of<T>(const Tensor<T>&, const char*);                        \
+  template void Tape::add_result<T>(Tensor<T>&);                                                 \
+  template void Tape::accumulate<T>(std::uint32_t, Tensor<T>, const char*);                      \
+  template void Tape::backward<T>(const Tensor<T>&, const Tensor<T>&, BackwardOptions);          \
+  template std::vector<Tensor<T>> Tape::grad<T>(const Tensor<T>&, const Tensor<T>&,              \
+                                                std::span<const Tensor<T>>, BackwardOptions);
+TAPEGRAD_INSTANTIATE(float)
+TAPEGRAD_INSTANTIATE(double)
+#undef TAPEGRAD_INSTANTIATE
+
+}  // namespace tapegrad

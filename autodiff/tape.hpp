@@ -1,0 +1,337 @@
+// The tape: a linear record of the differentiable operations run on this thread.
+//
+// NOTE [linear tape]
+// Creation order is a topological order, so backward is one reverse loop over the nodes:
+// no graph walk, no sort, no recursion (a chain of a million ops is just a longer loop). Each
+// recorded result owns a gradient slot; a node reads the gradient of its output slot(s) and
+// adds its inputs' gradients into theirs. Nodes live in an arena that is rewound, not freed, by
+// reset(), so a training loop reuses the same memory step after step.
+//
+// NOTE [saved values]
+// A node's backward is a closure. It captures exactly what it needs (tanh keeps its output,
+// add keeps nothing), as evaluated Tensors or arrays, never lazy xtensor expressions. The
+// backward is written with Tensor ops, so running it with grad mode on records it on the tape
+// too: that is how gradients of gradients work (create_graph) for every op at once.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "autodiff/tensor.hpp"
+
+namespace tapegrad {
+
+// Grad mode: when off, ops compute values and record nothing (inference, optimizer updates).
+bool grad_enabled();
+void set_grad_enabled(bool enabled);
+
+class GradModeGuard {
+ public:
+  explicit GradModeGuard(bool enabled) : previous_(grad_enabled()) { set_grad_enabled(enabled); }
+  ~GradModeGuard() { set_grad_enabled(previous_); }
+  GradModeGuard(const GradModeGuard&) = delete;
+  GradModeGuard& operator=(const GradModeGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+struct NoGradGuard : GradModeGuard {
+  NoGradGuard() : GradModeGuard(false) {}
+};
+
+// Sums a broadcast gradient back to the shape of the tensor it belongs to (defined with the
+// reductions in ops). Declared here because gradient accumulation needs it.
+template <class T>
+Tensor<T> sum_to(const Tensor<T>& x, const Shape& shape);
+
+namespace detail {
+
+struct Node {
+  explicit Node(const char* name) : op(name) {}
+  virtual ~Node() = default;
+  // Reads this node's output gradient(s) from the tape and accumulates its inputs'.
+  virtual void backward(Tape& tape) = 0;
+  const char* op;
+};
+
+// Bump allocator for nodes: grows by doubling, rewound (not freed) on reset.
+class Arena {
+ public:
+  void* allocate(std::size_t bytes, std::size_t alignment);
+  void rewind();
+  std::size_t used_bytes() const { return used_; }
+  std::size_t capacity_bytes() const { return capacity_; }
+
+ private:
+  struct Block {
+    std::unique_ptr<std::byte[]> data;
+    std::size_t size;
+  };
+  std::vector<Block> blocks_;
+  std::size_t block_ = 0, offset_ = 0, used_ = 0, capacity_ = 0;
+};
+
+template <class T>
+struct SlotTable {
+  std::vector<Tensor<T>> grad;   // gathered during backward
+  std::vector<Shape> shape;      // of the tensor the slot belongs to
+  std::vector<std::shared_ptr<Variable<T>>> leaf;  // set for leaves: where the gradient goes
+  std::vector<std::weak_ptr<Variable<T>>> result;  // set for results: for the memory report
+  std::vector<std::uint32_t> scope;
+  std::vector<char> keep;  // gradient asked for by Tape::grad: not released during the pass
+
+  std::size_t size() const { return grad.size(); }
+  void clear();
+};
+
+}  // namespace detail
+
+// Bytes a tape keeps alive for backward: recorded results that are still referenced (by a
+// node's saved values or by the caller), and the node records themselves.
+struct MemoryReport {
+  std::size_t value_bytes = 0;
+  std::size_t node_bytes = 0;
+  std::vector<std::pair<std::string, std::size_t>> per_scope;  // value bytes, in scope order
+  std::size_t total_bytes() const { return value_bytes + node_bytes; }
+  std::string str() const;
+};
+
+class Tape {
+ public:
+  Tape();
+  ~Tape();
+  Tape(const Tape&) = delete;
+  Tape& operator=(const Tape&) = delete;
+
+  // This thread's tape. Every thread records on its own.
+  static Tape& current();
+
+  // Drops every recorded node (and the values only they kept alive); keeps the memory.
+  // Results recorded before cannot be recorded on again (detach() them to carry values over).
+  void reset();
+  std::size_t num_nodes() const { return nodes_.size(); }
+  std::uint64_t epoch() const { return epoch_; }
+
+  MemoryReport memory_report() const;
+  void push_scope(std::string name);
+  void pop_scope();
+
+  // Gradients of `root` (seeded with `seed`) into every leaf that requires grad.
+  template <class T>
+  void backward(const Tensor<T>& root, const Tensor<T>& seed, BackwardOptions options);
+  // Gradients of `root` with respect to `inputs` (leaves or results), returned instead of
+  // accumulated; an input that `root` does not depend on gets zeros.
+  template <class T>
+  std::vector<Tensor<T>> grad(const Tensor<T>& root, const Tensor<T>& seed,
+                              std::span<const Tensor<T>> inputs, BackwardOptions options);
+
+  // --- the recording interface used by ops (see record() below) ---
+  template <class T>
+  std::uint32_t slot_of(const Tensor<T>& input, const char* op);
+  template <class T>
+  void add_result(Tensor<T>& output);
+  template <class T>
+  void accumulate(std::uint32_t slot, Tensor<T> gradient, const char* op);
+  template <class T>
+  detail::SlotTable<T>& slots() {
+    if constexpr (std::is_same_v<T, float>) return f32_;
+    else return f64_;
+  }
+  template <class NodeType, class... Args>
+  void add_node(Args&&... args) {
+    void* memory = arena_.allocate(sizeof(NodeType), alignof(NodeType));
+    nodes_.push_back(new (memory) NodeType(std::forward<Args>(args)...));
+  }
+
+  // Nested recording (checkpointing): everything recorded after mark() can be backpropagated
+  // on its own and then rolled back.
+  std::size_t mark() const { return nodes_.size(); }
+  void backward_range(std::size_t begin, std::size_t end);
+  void rollback(std::size_t mark);
+
+ private:
+  template <class T>
+  void run_backward(const Tensor<T>& root, const Tensor<T>& seed, BackwardOptions options,
+                    std::span<const Tensor<T>> inputs, std::vector<Tensor<T>>* gradients);
+  void destroy_nodes(std::size_t from);
+  void release();
+
+  std::vector<detail::Node*> nodes_;
+  detail::Arena arena_;
+  detail::SlotTable<float> f32_;
+  detail::SlotTable<double> f64_;
+  std::uint64_t epoch_;
+  std::vector<std::string> scope_names_{"(top)"};
+  std::vector<std::uint32_t> scope_stack_{0};
+};
+
+// Attributes what is recorded inside it to a named scope of the memory report.
+class MemoryScope {
+ public:
+  explicit MemoryScope(std::string name) { Tape::current().push_scope(std::move(name)); }
+  ~MemoryScope() { Tape::current().pop_scope(); }
+  MemoryScope(const MemoryScope&) = delete;
+  MemoryScope& operator=(const MemoryScope&) = delete;
+};
+
+inline Tape& tape() { return Tape::current(); }
+
+namespace detail {
+
+template <class T, std::size_t N>
+using Needs = std::array<bool, N>;
+
+template <class T, std::size_t N, class Backward>
+struct OpNode final : Node {
+  OpNode(const char* name, const std::array<std::uint32_t, N>& in, std::uint32_t out, Backward&& fn)
+      : Node(name), in_slots(in), out_slot(out), backward_fn(std::move(fn)) {}
+
+  void backward(Tape& tape) override {
+    auto& table = tape.slots<T>();
+    Tensor<T> grad_out = table.keep[out_slot] ? table.grad[out_slot] : std::move(table.grad[out_slot]);
+    if (!grad_out) return;
+    std::array<Tensor<T>, N> grads = call(grad_out);
+    grad_out = Tensor<T>();  // so that accumulation may reuse a gradient passed straight through
+    for (std::size_t i = 0; i < N; ++i)
+      if (in_slots[i] != kNoSlot && grads[i]) tape.accumulate<T>(in_slots[i], std::move(grads[i]), op);
+  }
+
+  std::array<Tensor<T>, N> call(const Tensor<T>& grad_out) {
+    Needs<T, N> needs;
+    for (std::size_t i = 0; i < N; ++i) needs[i] = in_slots[i] != kNoSlot;
+    if constexpr (std::is_invocable_v<Backward&, const Tensor<T>&, const Needs<T, N>&>)
+      return wrap(backward_fn(grad_out, needs));
+    else
+      return wrap(backward_fn(grad_out));
+  }
+  template <class R>
+  static std::array<Tensor<T>, N> wrap(R&& r) {
+    if constexpr (std::is_same_v<std::decay_t<R>, Tensor<T>>) return {std::forward<R>(r)};
+    else return std::forward<R>(r);
+  }
+
+  std::array<std::uint32_t, N> in_slots;
+  std::uint32_t out_slot;
+  Backward backward_fn;
+};
+
+template <class T, class Backward>
+struct ManyNode final : Node {
+  ManyNode(const char* name, std::vector<std::uint32_t> in, std::vector<std::uint32_t> out,
+           Backward&& fn)
+      : Node(name), in_slots(std::move(in)), out_slots(std::move(out)), backward_fn(std::move(fn)) {}
+
+  void backward(Tape& tape) override {
+    auto& table = tape.slots<T>();
+    std::vector<Tensor<T>> grads_out(out_slots.size());
+    bool any = false;
+    for (std::size_t k = 0; k < out_slots.size(); ++k) {
+      if (out_slots[k] == kNoSlot) continue;
+      auto& g = table.grad[out_slots[k]];
+      grads_out[k] = table.keep[out_slots[k]] ? g : std::move(g);
+      any = any || grads_out[k].defined();
+    }
+    if (!any) return;
+    std::vector<Tensor<T>> grads = backward_fn(std::span<const Tensor<T>>(grads_out));
+    grads_out.clear();
+    if (grads.size() != in_slots.size())
+      throw Error(std::string(op) + ": backward returned " + std::to_string(grads.size()) +
+                  " gradients for " + std::to_string(in_slots.size()) + " inputs");
+    for (std::size_t i = 0; i < grads.size(); ++i)
+      if (in_slots[i] != kNoSlot && grads[i]) tape.accumulate<T>(in_slots[i], std::move(grads[i]), op);
+  }
+
+  std::vector<std::uint32_t> in_slots, out_slots;
+  Backward backward_fn;
+};
+
+}  // namespace detail
+
+// NOTE [the extension point]
+// record() is how every op, built-in or user-written, joins the tape. Compute the output value
+// first, then call record with the inputs, the output and a backward closure that maps the
+// output's gradient to one gradient per input (a Tensor, or std::array of them; an undefined
+// Tensor for "none"). The closure may take a second argument, std::array<bool, N>, telling
+// which inputs need a gradient at all. Gradients may keep a broadcast shape: they are summed
+// back to each input's shape when accumulated. When no input requires grad, or grad mode is
+// off, nothing is recorded and the output is returned as a plain value.
+template <class T, std::size_t N, class Backward>
+Tensor<T> record(const char* op, const Tensor<T> (&inputs)[N], Tensor<T> output, Backward&& backward) {
+  if (!grad_enabled()) return output;
+  Tape& tape = Tape::current();
+  std::array<std::uint32_t, N> slots;
+  bool any = false;
+  for (std::size_t i = 0; i < N; ++i) {
+    slots[i] = tape.slot_of(inputs[i], op);
+    any = any || slots[i] != detail::kNoSlot;
+  }
+  if (!any) return output;
+  tape.add_result(output);
+  tape.add_node<detail::OpNode<T, N, std::decay_t<Backward>>>(op, slots, output.var().slot,
+                                                              std::forward<Backward>(backward));
+  return output;
+}
+
+// The same for ops with a run-time number of inputs or outputs (concat, stack, split). The
+// closure maps a span of output gradients (undefined where an output got none) to a vector
+// with one gradient per input.
+template <class T, class Backward>
+void record_many(const char* op, std::span<const Tensor<T>> inputs, std::span<Tensor<T>> outputs,
+                 Backward&& backward) {
+  if (!grad_enabled()) return;
+  Tape& tape = Tape::current();
+  std::vector<std::uint32_t> in_slots(inputs.size());
+  bool any = false;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    in_slots[i] = tape.slot_of(inputs[i], op);
+    any = any || in_slots[i] != detail::kNoSlot;
+  }
+  if (!any) return;
+  std::vector<std::uint32_t> out_slots(outputs.size());
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    tape.add_result(outputs[k]);
+    out_slots[k] = outputs[k].var().slot;
+  }
+  tape.add_node<detail::ManyNode<T, std::decay_t<Backward>>>(
+      op, std::move(in_slots), std::move(out_slots), std::forward<Backward>(backward));
+}
+
+// Gradients of a one-element `output` (or with `seed`) with respect to `inputs`, without
+// touching any leaf's grad(). With create_graph the results can be differentiated again.
+template <class T>
+std::vector<Tensor<T>> grad(const Tensor<T>& output, const std::vector<Tensor<T>>& inputs,
+                            BackwardOptions options = {}, Tensor<T> seed = {}) {
+  if (!output.requires_grad())
+    throw Error("grad: the output does not require grad (no input requires grad, or it was computed under no_grad)");
+  if (!seed) {
+    if (output.size() != 1)
+      throw Error("grad: output of shape " + shape_str(output.shape()) + " needs an explicit seed");
+    seed = Tensor<T>(xt::ones<T>(output.shape()));
+  }
+  return output.var().tape->grad(output, seed, std::span<const Tensor<T>>(inputs), options);
+}
+
+template <class T>
+void Tensor<T>::backward(BackwardOptions options) const {
+  if (size() != 1)
+    throw Error("backward: tensor of shape " + shape_str(shape()) +
+                " is not one element; pass a seed of the same shape");
+  backward(Tensor<T>(xt::ones<T>(shape())), options);
+}
+
+template <class T>
+void Tensor<T>::backward(const Tensor<T>& seed, BackwardOptions options) const {
+  if (!requires_grad())
+    throw Error("backward: the tensor does not require grad (no input requires grad, or it was computed under no_grad)");
+  Tape* tape = var().tape ? var().tape : &Tape::current();
+  tape->backward(*this, seed, options);
+}
+
+}  // namespace tapegrad
