@@ -18,7 +18,7 @@ std::vector<Tensor<double>> leaves(const std::vector<Array<double>>& inputs) {
 
 Array<double> random_like(const Shape& shape, std::mt19937_64& engine) {
   std::normal_distribution<double> normal;
-  Array<double> w = xt::empty<double>(shape);
+  auto w = Array<double>::from_shape(shape);
   for (auto& v : w) v = normal(engine);
   return w;
 }
@@ -77,7 +77,9 @@ GradcheckReport compare(const Loss& loss, const std::vector<Array<double>>& inpu
       const double rel_error =
           abs_error / std::max({std::abs(a), std::abs(numeric), options.relative_floor});
       check.max_abs_error = std::max(check.max_abs_error, abs_error);
-      if (rel_error > check.max_rel_error || k == 0) {
+      // A NaN is the worst error there is: the first one is reported.
+      const bool worse = std::isnan(rel_error) ? !std::isnan(check.max_rel_error) : rel_error > check.max_rel_error;
+      if (worse || k == 0) {
         check.max_rel_error = std::max(check.max_rel_error, rel_error);
         check.worst_index = k;
         check.analytic = a;

@@ -91,8 +91,8 @@ Tensor<T> transpose(const Tensor<T>& x) {
   return transpose(x, axes);
 }
 
-template <class T>
-Tensor<T> reshape(const Tensor<T>& x, const Shape& shape) {
+template <class T, std::same_as<Shape> S>
+Tensor<T> reshape(const Tensor<T>& x, const S& shape) {
   const std::size_t count = std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>());
   if (count != x.size())
     throw Error("reshape: cannot reshape " + shape_str(x.shape()) + " (" + std::to_string(x.size()) +
@@ -132,7 +132,7 @@ Tensor<T> reshape(const Tensor<T>& x, const std::vector<long>& shape) {
   template Tensor<T> matmul(const Tensor<T>&, const Tensor<T>&, bool, bool);                     \
   template Tensor<T> transpose(const Tensor<T>&);                                                \
   template Tensor<T> transpose(const Tensor<T>&, const std::vector<std::size_t>&);               \
-  template Tensor<T> reshape(const Tensor<T>&, const Shape&);                                    \
+  template Tensor<T> reshape<T, Shape>(const Tensor<T>&, const Shape&);                                 \
   template Tensor<T> reshape(const Tensor<T>&, const std::vector<long>&);
 TAPEGRAD_INSTANTIATE(float)
 TAPEGRAD_INSTANTIATE(double)

@@ -1,6 +1,7 @@
 // Matrix product through BLAS, transpose and reshape.
 #pragma once
 
+#include <concepts>
 #include <vector>
 
 #include "autodiff/tape.hpp"
@@ -19,7 +20,8 @@ template <class T> Tensor<T> transpose(const Tensor<T>& x, const std::vector<std
 
 // Same elements in row-major order, new shape; one extent may be -1 (inferred).
 template <class T> Tensor<T> reshape(const Tensor<T>& x, const std::vector<long>& shape);
-template <class T> Tensor<T> reshape(const Tensor<T>& x, const Shape& shape);
+// The same with a Shape value (a template, so that a braced list picks the overload above).
+template <class T, std::same_as<Shape> S> Tensor<T> reshape(const Tensor<T>& x, const S& shape);
 
 // c = alpha · op(a) · op(b) + beta · c on raw arrays (row-major, contiguous): the BLAS call
 // behind matmul, for fused kernels and hand-derived backward passes.

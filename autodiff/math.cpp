@@ -23,6 +23,27 @@ Shape broadcast_shape(const char* op, const Shape& a, const Shape& b) {
 }
 
 namespace {
+// a `op` b with broadcasting. Equal shapes, the common case in a training step, take a plain
+// loop the compiler vectorises, skipping xtensor's broadcast bookkeeping (most of a tiny op's
+// cost). `op` is a generic lambda, so the same code serves scalars and xtensor expressions.
+template <class T, class Op>
+Array<T> zip(const char* name, const Array<T>& a, const Array<T>& b, Op op) {
+  if (a.shape() == b.shape()) {
+    auto out = Array<T>::from_shape(a.shape());
+    const T* pa = a.data();
+    const T* pb = b.data();
+    T* po = out.data();
+    for (std::size_t i = 0, n = out.size(); i < n; ++i) po[i] = op(pa[i], pb[i]);
+    return out;
+  }
+  broadcast_shape(name, a.shape(), b.shape());
+  return Array<T>(op(a, b));
+}
+constexpr auto plus = [](const auto& x, const auto& y) { return x + y; };
+constexpr auto minus = [](const auto& x, const auto& y) { return x - y; };
+constexpr auto times = [](const auto& x, const auto& y) { return x * y; };
+constexpr auto divide = [](const auto& x, const auto& y) { return x / y; };
+
 // A mask as a constant tensor: its derivative is zero, so second order stays exact.
 template <class T, class E>
 Tensor<T> constant(E&& expression) {
@@ -32,15 +53,13 @@ Tensor<T> constant(E&& expression) {
 
 template <class T>
 Tensor<T> add(const Tensor<T>& a, const Tensor<T>& b) {
-  broadcast_shape("add", a.shape(), b.shape());
-  Tensor<T> out(Array<T>(a.value() + b.value()));
+  Tensor<T> out(zip("add", a.value(), b.value(), plus));
   return record("add", {a, b}, out, [](const Tensor<T>& g) { return std::array{g, g}; });
 }
 
 template <class T>
 Tensor<T> sub(const Tensor<T>& a, const Tensor<T>& b) {
-  broadcast_shape("sub", a.shape(), b.shape());
-  Tensor<T> out(Array<T>(a.value() - b.value()));
+  Tensor<T> out(zip("sub", a.value(), b.value(), minus));
   return record("sub", {a, b}, out, [](const Tensor<T>& g, const auto& needs) {
     return std::array{g, needs[1] ? neg(g) : Tensor<T>()};
   });
@@ -48,8 +67,7 @@ Tensor<T> sub(const Tensor<T>& a, const Tensor<T>& b) {
 
 template <class T>
 Tensor<T> mul(const Tensor<T>& a, const Tensor<T>& b) {
-  broadcast_shape("mul", a.shape(), b.shape());
-  Tensor<T> out(Array<T>(a.value() * b.value()));
+  Tensor<T> out(zip("mul", a.value(), b.value(), times));
   // Keep each factor only if the other one needs its gradient.
   Tensor<T> saved_a = b.requires_grad() ? a : Tensor<T>();
   Tensor<T> saved_b = a.requires_grad() ? b : Tensor<T>();
@@ -60,8 +78,7 @@ Tensor<T> mul(const Tensor<T>& a, const Tensor<T>& b) {
 
 template <class T>
 Tensor<T> div(const Tensor<T>& a, const Tensor<T>& b) {
-  broadcast_shape("div", a.shape(), b.shape());
-  Tensor<T> out(Array<T>(a.value() / b.value()));
+  Tensor<T> out(zip("div", a.value(), b.value(), divide));
   // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -out/b.
   Tensor<T> saved_out = b.requires_grad() ? out : Tensor<T>();
   return record("div", {a, b}, out, [b, saved_out](const Tensor<T>& g, const auto& needs) {
@@ -116,14 +133,34 @@ template <class T>
 Tensor<T> tanh(const Tensor<T>& x) {
   Tensor<T> out(Array<T>(xt::tanh(x.value())));
   // tanh' = 1 - tanh^2: the output is all backward needs.
-  return record("tanh", {x}, out, [out](const Tensor<T>& g) { return g * (T(1) - out * out); });
+  return record("tanh", {x}, out, [out](const Tensor<T>& g) { return tanh_backward(g, out); });
+}
+
+template <class T>
+Tensor<T> tanh_backward(const Tensor<T>& grad, const Tensor<T>& out) {
+  Tensor<T> result(Array<T>(grad.value() * (T(1) - out.value() * out.value())));
+  // d/dgrad = 1 - out^2 (this op again), d/dout = -2 grad out.
+  return record("tanh_backward", {grad, out}, result, [grad, out](const Tensor<T>& g, const auto& needs) {
+    return std::array{needs[0] ? tanh_backward(g, out) : Tensor<T>(),
+                      needs[1] ? g * grad * out * T(-2) : Tensor<T>()};
+  });
 }
 
 template <class T>
 Tensor<T> sigmoid(const Tensor<T>& x) {
   // 1/(1+e^-x) overflows harmlessly to 0 for very negative x; no NaN either way.
   Tensor<T> out(Array<T>(T(1) / (T(1) + xt::exp(-x.value()))));
-  return record("sigmoid", {x}, out, [out](const Tensor<T>& g) { return g * out * (T(1) - out); });
+  return record("sigmoid", {x}, out, [out](const Tensor<T>& g) { return sigmoid_backward(g, out); });
+}
+
+template <class T>
+Tensor<T> sigmoid_backward(const Tensor<T>& grad, const Tensor<T>& out) {
+  Tensor<T> result(Array<T>(grad.value() * out.value() * (T(1) - out.value())));
+  // d/dgrad = out (1 - out) (this op again), d/dout = grad (1 - 2 out).
+  return record("sigmoid_backward", {grad, out}, result, [grad, out](const Tensor<T>& g, const auto& needs) {
+    return std::array{needs[0] ? sigmoid_backward(g, out) : Tensor<T>(),
+                      needs[1] ? g * grad * (T(1) - T(2) * out) : Tensor<T>()};
+  });
 }
 
 template <class T>
@@ -181,6 +218,8 @@ Tensor<T> where(const Array<bool>& condition, const Tensor<T>& a, const Tensor<T
   template Tensor<T> log(const Tensor<T>&);                                             \
   template Tensor<T> tanh(const Tensor<T>&);                                            \
   template Tensor<T> sigmoid(const Tensor<T>&);                                         \
+  template Tensor<T> tanh_backward(const Tensor<T>&, const Tensor<T>&);                 \
+  template Tensor<T> sigmoid_backward(const Tensor<T>&, const Tensor<T>&);                                       \
   template Tensor<T> relu(const Tensor<T>&);                                            \
   template Tensor<T> sqrt(const Tensor<T>&);                                            \
   template Tensor<T> pow(const Tensor<T>&, T);                                          \

@@ -22,6 +22,10 @@ template <class T> Tensor<T> log(const Tensor<T>& x);
 template <class T> Tensor<T> tanh(const Tensor<T>& x);
 template <class T> Tensor<T> sigmoid(const Tensor<T>& x);
 template <class T> Tensor<T> relu(const Tensor<T>& x);
+// The backward passes of tanh and sigmoid from their outputs, as ops of their own: one fused
+// pass in a first-order backward, and differentiable again for second order.
+template <class T> Tensor<T> tanh_backward(const Tensor<T>& grad, const Tensor<T>& out);
+template <class T> Tensor<T> sigmoid_backward(const Tensor<T>& grad, const Tensor<T>& out);
 template <class T> Tensor<T> sqrt(const Tensor<T>& x);
 template <class T> Tensor<T> pow(const Tensor<T>& x, T exponent);
 // Gradient passes where lo <= x <= hi (PyTorch's convention at the bounds).

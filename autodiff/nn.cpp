@@ -95,7 +95,7 @@ template <class T>
 Array<T> dropout_mask(const Shape& shape, double p, Generator& generator) {
   if (!(p >= 0 && p < 1)) throw Error("dropout: probability " + std::to_string(p) + " is not in [0, 1)");
   std::bernoulli_distribution keep(1 - p);
-  Array<T> mask = xt::empty<T>(shape);
+  auto mask = Array<T>::from_shape(shape);
   const T scale = static_cast<T>(1 / (1 - p));
   for (auto& m : mask) m = keep(generator.engine()) ? scale : T(0);
   return mask;

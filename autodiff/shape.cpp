@@ -2,21 +2,34 @@
 
 #include <algorithm>
 #include <cstring>
-#include <xtensor/xstrided_view.hpp>
 
 #include "autodiff/ops.hpp"
 
 namespace tapegrad {
 
 namespace {
-xt::xstrided_slice_vector all_but(std::size_t dim, std::size_t axis, xt::xstrided_slice<std::ptrdiff_t> at) {
-  xt::xstrided_slice_vector slices(dim, xt::all());
-  slices[axis] = at;
-  return slices;
+// An array seen around one axis as (outer, extent, inner) blocks, row-major: slicing along the
+// axis copies `inner`-long runs. (xtensor 0.24's strided_view silently drops writes through a
+// slice vector, so the shape ops move elements themselves.)
+struct AxisBlocks {
+  std::size_t outer = 1, extent = 1, inner = 1;
+  AxisBlocks(const Shape& shape, std::size_t axis) : extent(shape[axis]) {
+    for (std::size_t i = 0; i < axis; ++i) outer *= shape[i];
+    for (std::size_t i = axis + 1; i < shape.size(); ++i) inner *= shape[i];
+  }
+};
+
+// Copies [start, start + length) along the axis of `from` into [to_start, to_start + length)
+// along the same axis of `to`; the two differ only in that axis's extent.
+template <class T>
+void copy_along(const Array<T>& from, std::size_t start, Array<T>& to, std::size_t to_start,
+                std::size_t length, std::size_t axis) {
+  const AxisBlocks src(from.shape(), axis), dst(to.shape(), axis);
+  for (std::size_t o = 0; o < src.outer; ++o)
+    std::copy_n(from.data() + (o * src.extent + start) * src.inner, length * src.inner,
+                to.data() + (o * dst.extent + to_start) * dst.inner);
 }
-xt::xstrided_slice<std::ptrdiff_t> range(std::size_t start, std::size_t length) {
-  return xt::range(static_cast<std::ptrdiff_t>(start), static_cast<std::ptrdiff_t>(start + length));
-}
+
 std::size_t row_size(const Shape& shape) {
   std::size_t n = 1;
   for (std::size_t i = 1; i < shape.size(); ++i) n *= shape[i];
@@ -31,7 +44,11 @@ Tensor<T> narrow(const Tensor<T>& x, int axis, std::size_t start, std::size_t le
   if (start > extent || length > extent - start)
     throw Error("narrow: [" + std::to_string(start) + ", " + std::to_string(start + length) +
                 ") is out of range for axis " + std::to_string(a) + " of shape " + shape_str(x.shape()));
-  Tensor<T> out(Array<T>(xt::strided_view(x.value(), all_but(x.dim(), a, range(start, length)))));
+  Shape shape = x.shape();
+  shape[a] = length;
+  auto part = Array<T>::from_shape(shape);
+  copy_along(x.value(), start, part, 0, length, a);
+  Tensor<T> out(std::move(part));
   return record("narrow", {x}, out, [a, start, length, extent](const Tensor<T>& g) {
     return pad_axis(g, static_cast<int>(a), start, extent - start - length);
   });
@@ -44,7 +61,7 @@ Tensor<T> pad_axis(const Tensor<T>& x, int axis, std::size_t before, std::size_t
   const std::size_t length = shape[a];
   shape[a] += before + after;
   Array<T> padded = xt::zeros<T>(shape);
-  xt::strided_view(padded, all_but(x.dim(), a, range(before, length))) = x.value();
+  copy_along(x.value(), 0, padded, before, length, a);
   Tensor<T> out(std::move(padded));
   return record("pad_axis", {x}, out, [a, before, length](const Tensor<T>& g) {
     return narrow(g, static_cast<int>(a), before, length);
@@ -58,11 +75,14 @@ Tensor<T> select(const Tensor<T>& x, int axis, std::size_t index) {
   if (index >= extent)
     throw Error("select: index " + std::to_string(index) + " is out of range for axis " +
                 std::to_string(a) + " of shape " + shape_str(x.shape()));
-  xt::xstrided_slice_vector slices(x.dim(), xt::all());
-  slices[a] = static_cast<std::ptrdiff_t>(index);
-  Tensor<T> out(Array<T>(xt::strided_view(x.value(), slices)));
   Shape kept = x.shape();
   kept[a] = 1;
+  auto slice = Array<T>::from_shape(kept);
+  copy_along(x.value(), index, slice, 0, 1, a);
+  Shape dropped = x.shape();
+  dropped.erase(dropped.begin() + a);
+  slice.reshape(dropped);
+  Tensor<T> out(std::move(slice));
   return record("select", {x}, out, [a, index, extent, kept](const Tensor<T>& g) {
     return pad_axis(reshape(g, kept), static_cast<int>(a), index, extent - index - 1);
   });
@@ -85,9 +105,9 @@ Tensor<T> concat(const std::vector<Tensor<T>>& parts, int axis) {
     starts.push_back(shape[a]);
     shape[a] += part.shape()[a];
   }
-  Array<T> joined = xt::empty<T>(shape);
+  auto joined = Array<T>::from_shape(shape);
   for (std::size_t i = 0; i < parts.size(); ++i)
-    xt::strided_view(joined, all_but(shape.size(), a, range(starts[i], parts[i].shape()[a]))) = parts[i].value();
+    copy_along(parts[i].value(), 0, joined, starts[i], parts[i].shape()[a], a);
   std::vector<Tensor<T>> outs{Tensor<T>(std::move(joined))};
   std::vector<std::size_t> lengths;
   for (const auto& part : parts) lengths.push_back(part.shape()[a]);
@@ -107,10 +127,14 @@ std::vector<Tensor<T>> split(const Tensor<T>& x, std::size_t chunks, int axis) {
     throw Error("split: axis " + std::to_string(a) + " of shape " + shape_str(x.shape()) +
                 " does not split into " + std::to_string(chunks) + " equal chunks");
   const std::size_t length = x.shape()[a] / chunks;
+  Shape part_shape = x.shape();
+  part_shape[a] = length;
   std::vector<Tensor<T>> outs;
-  for (std::size_t k = 0; k < chunks; ++k)
-    outs.emplace_back(Array<T>(xt::strided_view(x.value(), all_but(x.dim(), a, range(k * length, length)))));
-  const Shape part_shape = outs[0].shape();
+  for (std::size_t k = 0; k < chunks; ++k) {
+    auto part = Array<T>::from_shape(part_shape);
+    copy_along(x.value(), k * length, part, 0, length, a);
+    outs.emplace_back(std::move(part));
+  }
   record_many<T>("split", std::span<const Tensor<T>>(&x, 1), outs, [a, part_shape](std::span<const Tensor<T>> g) {
     std::vector<Tensor<T>> parts;
     for (const auto& gk : g) parts.push_back(gk ? gk : Tensor<T>(Array<T>(xt::zeros<T>(part_shape))));
@@ -129,11 +153,13 @@ Tensor<T> stack(const std::vector<Tensor<T>>& parts, int axis) {
   const std::size_t a = normalize_axis("stack", axis, first.size() + 1, first);
   Shape shape = first;
   shape.insert(shape.begin() + a, parts.size());
-  Array<T> stacked = xt::empty<T>(shape);
+  auto stacked = Array<T>::from_shape(shape);
+  Shape kept = shape;
+  kept[a] = 1;
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    xt::xstrided_slice_vector slices(shape.size(), xt::all());
-    slices[a] = static_cast<std::ptrdiff_t>(i);
-    xt::strided_view(stacked, slices) = parts[i].value();
+    Array<T> part = parts[i].value();
+    part.reshape(kept);
+    copy_along(part, 0, stacked, i, 1, a);
   }
   std::vector<Tensor<T>> outs{Tensor<T>(std::move(stacked))};
   const std::size_t count = parts.size();
@@ -155,7 +181,7 @@ Tensor<T> gather_rows(const Tensor<T>& table, const std::vector<std::size_t>& in
                   std::to_string(rows) + " rows of shape " + shape_str(table.shape()));
   Shape shape = table.shape();
   shape[0] = indices.size();
-  Array<T> gathered = xt::empty<T>(shape);
+  auto gathered = Array<T>::from_shape(shape);
   for (std::size_t i = 0; i < indices.size(); ++i)
     std::copy_n(table.value().data() + indices[i] * width, width, gathered.data() + i * width);
   Tensor<T> out(std::move(gathered));

@@ -46,16 +46,6 @@ void* Arena::allocate(std::size_t bytes, std::size_t alignment) {
 
 void Arena::rewind() { block_ = offset_ = used_ = 0; }
 
-template <class T>
-void SlotTable<T>::clear() {
-  grad.clear();
-  shape.clear();
-  leaf.clear();
-  result.clear();
-  scope.clear();
-  keep.clear();
-}
-
 }  // namespace detail
 
 Tape::Tape() : epoch_(next_epoch++) {}
@@ -82,6 +72,11 @@ void Tape::release() {
 
 void Tape::reset() { release(); }
 
+void Tape::clear_gradients() {
+  for (auto& slot : f32_) slot.grad = Tensor<float>();
+  for (auto& slot : f64_) slot.grad = Tensor<double>();
+}
+
 void Tape::push_scope(std::string name) {
   auto found = std::find(scope_names_.begin(), scope_names_.end(), name);
   scope_stack_.push_back(static_cast<std::uint32_t>(found - scope_names_.begin()));
@@ -97,11 +92,11 @@ MemoryReport Tape::memory_report() const {
   report.node_bytes = arena_.used_bytes();
   std::vector<std::size_t> per_scope(scope_names_.size(), 0);
   auto add = [&](const auto& table, std::size_t element_bytes) {
-    for (std::size_t s = 0; s < table.size(); ++s)
-      if (auto var = table.result[s].lock()) {
+    for (const auto& slot : table)
+      if (auto var = slot.result.lock()) {
         std::size_t bytes = var->value.size() * element_bytes;
         report.value_bytes += bytes;
-        per_scope[table.scope[s]] += bytes;
+        per_scope[slot.scope] += bytes;
       }
   };
   add(f32_, sizeof(float));
@@ -136,12 +131,7 @@ std::uint32_t Tape::slot_of(const Tensor<T>& input, const char* op) {
   var.tape = this;
   var.epoch = epoch_;
   var.slot = static_cast<std::uint32_t>(table.size());
-  table.grad.emplace_back();
-  table.shape.push_back(var.value.shape());
-  table.leaf.push_back(input.shared());
-  table.result.emplace_back();
-  table.scope.push_back(scope_stack_.back());
-  table.keep.push_back(0);
+  table.push_back({.shape = var.value.shape(), .leaf = input.shared(), .scope = scope_stack_.back()});
   return var.slot;
 }
 
@@ -154,18 +144,13 @@ void Tape::add_result(Tensor<T>& output) {
   var.tape = this;
   var.epoch = epoch_;
   var.slot = static_cast<std::uint32_t>(table.size());
-  table.grad.emplace_back();
-  table.shape.push_back(var.value.shape());
-  table.leaf.emplace_back();
-  table.result.push_back(output.shared());
-  table.scope.push_back(scope_stack_.back());
-  table.keep.push_back(0);
+  table.push_back({.shape = var.value.shape(), .result = output.shared(), .scope = scope_stack_.back()});
 }
 
 template <class T>
 void Tape::accumulate(std::uint32_t slot, Tensor<T> gradient, const char* op) {
   auto& table = slots<T>();
-  const Shape& shape = table.shape[slot];
+  const Shape& shape = table[slot].shape;
   if (gradient.shape() != shape) {
     try {
       gradient = sum_to(gradient, shape);
@@ -174,13 +159,13 @@ void Tape::accumulate(std::uint32_t slot, Tensor<T> gradient, const char* op) {
                   " does not reduce to its input's shape " + shape_str(shape));
     }
   }
-  if (grad_enabled() && table.grad[slot]) {
+  if (grad_enabled() && table[slot].grad) {
     // Recorded: the add appends a slot, so no reference into the table is held across it.
-    Tensor<T> total = table.grad[slot] + gradient;
-    table.grad[slot] = std::move(total);
+    Tensor<T> total = table[slot].grad + gradient;
+    table[slot].grad = std::move(total);
     return;
   }
-  Tensor<T>& sum = table.grad[slot];
+  Tensor<T>& sum = table[slot].grad;
   if (!sum) {
     sum = std::move(gradient);
   } else if (sum.shared().use_count() == 1 && sum.is_leaf()) {
@@ -208,11 +193,10 @@ void Tape::run_backward(const Tensor<T>& root, const Tensor<T>& seed, BackwardOp
     if (!inputs[i].requires_grad())
       throw Error("grad: input " + std::to_string(i) + " does not require grad");
     input_slots.push_back(slot_of(inputs[i], "grad"));
-    slots<T>().keep[input_slots.back()] = 1;
+    slots<T>()[input_slots.back()].keep = true;
   }
-  for (auto& g : f32_.grad) g = Tensor<float>();
-  for (auto& g : f64_.grad) g = Tensor<double>();
-  slots<T>().grad[root_slot] = create_graph ? seed : Tensor<T>(Array<T>(seed.value()));
+  clear_gradients();
+  slots<T>()[root_slot].grad = create_graph ? seed : Tensor<T>(Array<T>(seed.value()));
 
   {
     GradModeGuard mode(create_graph);
@@ -223,17 +207,17 @@ void Tape::run_backward(const Tensor<T>& root, const Tensor<T>& seed, BackwardOp
   auto& table = slots<T>();
   if (gradients) {
     for (std::size_t i = 0; i < inputs.size(); ++i) {
-      Tensor<T> g = table.grad[input_slots[i]];
+      Tensor<T> g = table[input_slots[i]].grad;
       gradients->push_back(g ? g : Tensor<T>(Array<T>(xt::zeros<T>(inputs[i].shape()))));
-      table.keep[input_slots[i]] = 0;
+      table[input_slots[i]].keep = false;
     }
   } else {
     auto deliver = [&](auto& t) {
-      using U = typename std::decay_t<decltype(t.grad)>::value_type::value_type;
+      using U = typename std::decay_t<decltype(t[0].grad)>::value_type;
       for (std::size_t s = 0; s < t.size(); ++s) {
-        if (!t.leaf[s] || !t.grad[s]) continue;
-        auto& leaf_grad = t.leaf[s]->grad;
-        Tensor<U> g = std::move(t.grad[s]);
+        if (!t[s].leaf || !t[s].grad) continue;
+        auto& leaf_grad = t[s].leaf->grad;
+        Tensor<U> g = std::move(t[s].grad);
         if (!leaf_grad) {
           bool owned = g.shared().use_count() == 1 && g.is_leaf();
           leaf_grad = (owned || create_graph) ? g.shared() : Tensor<U>(Array<U>(g.value())).shared();
@@ -248,8 +232,7 @@ void Tape::run_backward(const Tensor<T>& root, const Tensor<T>& seed, BackwardOp
     deliver(f32_);
     deliver(f64_);
   }
-  for (auto& g : f32_.grad) g = Tensor<float>();
-  for (auto& g : f64_.grad) g = Tensor<double>();
+  clear_gradients();
   if (!retain) release();
 }
 
@@ -273,7 +256,6 @@ void Tape::backward_range(std::size_t begin, std::size_t end) {
 void Tape::rollback(std::size_t mark) { destroy_nodes(mark); }
 
 #define TAPEGRAD_INSTANTIATE(T)                                                                   \
-  template struct detail::SlotTable<T>;                                                          \
   template std::uint32_t Tape::slot_of<T>(const Tensor<T>&, const char*);                        \
   template void Tape::add_result<T>(Tensor<T>&);                                                 \
   template void Tape::accumulate<T>(std::uint32_t, Tensor<T>, const char*);                      \

@@ -78,18 +78,19 @@ class Arena {
   std::size_t block_ = 0, offset_ = 0, used_ = 0, capacity_ = 0;
 };
 
+// One per recorded result (and per leaf used this epoch).
 template <class T>
-struct SlotTable {
-  std::vector<Tensor<T>> grad;   // gathered during backward
-  std::vector<Shape> shape;      // of the tensor the slot belongs to
-  std::vector<std::shared_ptr<Variable<T>>> leaf;  // set for leaves: where the gradient goes
-  std::vector<std::weak_ptr<Variable<T>>> result;  // set for results: for the memory report
-  std::vector<std::uint32_t> scope;
-  std::vector<char> keep;  // gradient asked for by Tape::grad: not released during the pass
-
-  std::size_t size() const { return grad.size(); }
-  void clear();
+struct Slot {
+  Tensor<T> grad;                       // gathered during backward
+  Shape shape;                          // of the tensor the slot belongs to
+  std::shared_ptr<Variable<T>> leaf;    // set for leaves: where the gradient goes
+  std::weak_ptr<Variable<T>> result;    // set for results: for the memory report
+  std::uint32_t scope = 0;
+  bool keep = false;  // gradient asked for by Tape::grad: not released during the pass
 };
+
+template <class T>
+using SlotTable = std::vector<Slot<T>>;
 
 }  // namespace detail
 
@@ -162,6 +163,7 @@ class Tape {
                     std::span<const Tensor<T>> inputs, std::vector<Tensor<T>>* gradients);
   void destroy_nodes(std::size_t from);
   void release();
+  void clear_gradients();
 
   std::vector<detail::Node*> nodes_;
   detail::Arena arena_;
@@ -195,7 +197,8 @@ struct OpNode final : Node {
 
   void backward(Tape& tape) override {
     auto& table = tape.slots<T>();
-    Tensor<T> grad_out = table.keep[out_slot] ? table.grad[out_slot] : std::move(table.grad[out_slot]);
+    Slot<T>& out = table[out_slot];
+    Tensor<T> grad_out = out.keep ? out.grad : std::move(out.grad);
     if (!grad_out) return;
     std::array<Tensor<T>, N> grads = call(grad_out);
     grad_out = Tensor<T>();  // so that accumulation may reuse a gradient passed straight through
@@ -234,8 +237,8 @@ struct ManyNode final : Node {
     bool any = false;
     for (std::size_t k = 0; k < out_slots.size(); ++k) {
       if (out_slots[k] == kNoSlot) continue;
-      auto& g = table.grad[out_slots[k]];
-      grads_out[k] = table.keep[out_slots[k]] ? g : std::move(g);
+      Slot<T>& out = table[out_slots[k]];
+      grads_out[k] = out.keep ? out.grad : std::move(out.grad);
       any = any || grads_out[k].defined();
     }
     if (!any) return;

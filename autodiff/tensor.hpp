@@ -17,12 +17,16 @@
 #include <xtensor/xtensor.hpp>
 
 #include "autodiff/error.hpp"
+#include "autodiff/memory.hpp"
 
 namespace tapegrad {
 
+// Row-major, any rank, storage from the per-thread pool (NOTE [steady-state allocation]). Any
+// xtensor expression or xt::xarray converts to it.
 template <class T>
-using Array = xt::xarray<T>;
-using Shape = Array<double>::shape_type;
+using Array = xt::xarray_container<xt::uvector<T, PoolAllocator<T>>, xt::layout_type::row_major,
+                                   xt::svector<std::size_t, 4>>;
+using Shape = xt::svector<std::size_t, 4>;
 
 class Tape;
 template <class T>
@@ -34,6 +38,7 @@ inline constexpr std::uint32_t kNoSlot = UINT32_MAX;
 
 template <class T>
 struct Variable {
+  explicit Variable(Array<T>&& v) : value(std::move(v)) {}
   Array<T> value;
   std::shared_ptr<Variable<T>> grad;  // leaves only
   bool requires_grad = false;
@@ -66,8 +71,8 @@ class Tensor {
   Tensor() = default;
   // A leaf holding `value`.
   explicit Tensor(Array<T> value, bool requires_grad = false)
-      : var_(std::make_shared<detail::Variable<T>>()) {
-    var_->value = std::move(value);
+      : var_(std::allocate_shared<detail::Variable<T>>(PoolAllocator<detail::Variable<T>>(),
+                                                       std::move(value))) {
     var_->requires_grad = requires_grad;
   }
   // Any xtensor expression; evaluated here, since a lazy expression would dangle.
