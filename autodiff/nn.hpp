@@ -2,9 +2,9 @@
 #pragma once
 
 #include <cstdint>
-#include <random>
 #include <vector>
 
+#include "autodiff/random.hpp"
 #include "autodiff/tape.hpp"
 
 namespace tapegrad {
@@ -20,15 +20,6 @@ Tensor<T> cross_entropy(const Tensor<T>& logits, const std::vector<std::size_t>&
 // Mean of (prediction - target)^2 over all elements; the shapes must match.
 template <class T> Tensor<T> mse_loss(const Tensor<T>& prediction, const Tensor<T>& target);
 
-// A seeded random source for dropout masks and initialisers: same seed, same numbers.
-class Generator {
- public:
-  explicit Generator(std::uint64_t seed = 0) : engine_(seed) {}
-  std::mt19937_64& engine() { return engine_; }
-
- private:
-  std::mt19937_64 engine_;
-};
 
 // Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p);
 // identity when not training or p == 0.

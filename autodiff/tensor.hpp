@@ -84,6 +84,13 @@ class Tensor {
   static Tensor scalar(T value, bool requires_grad = false) {
     return Tensor(Array<T>(value), requires_grad);
   }
+  static Tensor full(const Shape& shape, T value, bool requires_grad = false) {
+    Array<T> a = Array<T>::from_shape(shape);
+    a.fill(value);
+    return Tensor(std::move(a), requires_grad);
+  }
+  static Tensor zeros(const Shape& shape, bool requires_grad = false) { return full(shape, T(0), requires_grad); }
+  static Tensor ones(const Shape& shape, bool requires_grad = false) { return full(shape, T(1), requires_grad); }
 
   bool defined() const { return var_ != nullptr; }
   explicit operator bool() const { return defined(); }
