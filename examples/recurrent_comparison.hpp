@@ -185,6 +185,23 @@ Tensor<T> joined(const SequenceOutputs<T>& out) {
   return concat(parts, 0);
 }
 
+// Smallest |pre-activation| of a relu RNN over the sequence: finite differences are only
+// meaningful when no perturbation moves one across the kink at 0.
+inline double relu_margin(const Problem<double>& p) {
+  NoGradGuard no_grad;
+  const SequenceInputs<double> in = SequenceInputs<double>::leaves(p, false);
+  const Shape state{p.x.shape()[1], p.weights.weight_hh.shape()[1]};
+  Tensor<double> h = in.h0.defined() ? in.h0 : Tensor<double>(xt::zeros<double>(state));
+  double margin = INFINITY;
+  for (std::size_t t = 0; t < p.x.shape()[0]; ++t) {
+    Tensor<double> pre = matmul(select(in.x, 0, t), in.weight_ih, false, true) + in.bias_ih +
+                         matmul(h, in.weight_hh, false, true) + in.bias_hh;
+    for (double v : pre.value()) margin = std::min(margin, std::abs(v));
+    h = relu(pre);
+  }
+  return margin;
+}
+
 // max |a - b| / max(max |b|, 1e-300): the worst difference relative to the reference's largest
 // element, so that an element near zero is judged against the scale of its array.
 template <class A, class B>

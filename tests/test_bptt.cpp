@@ -182,23 +182,6 @@ void check_same(const std::vector<Array<double>>& manual,
   }
 }
 
-// Smallest |pre-activation| of a relu RNN over the sequence: finite differences are only
-// meaningful when no perturbation moves one across the kink at 0.
-double relu_margin(const Problem<double>& p) {
-  NoGradGuard no_grad;
-  const SequenceInputs<double> in = SequenceInputs<double>::leaves(p, false);
-  const Shape state{p.x.shape()[1], p.weights.weight_hh.shape()[1]};
-  Tensor<double> h = in.h0.defined() ? in.h0 : Tensor<double>(xt::zeros<double>(state));
-  double margin = INFINITY;
-  for (std::size_t t = 0; t < p.x.shape()[0]; ++t) {
-    Tensor<double> pre = matmul(select(in.x, 0, t), in.weight_ih, false, true) + in.bias_ih +
-                         matmul(h, in.weight_hh, false, true) + in.bias_hh;
-    margin = std::min(margin, double(xt::amin(xt::abs(pre.value()))()));
-    h = relu(pre);
-  }
-  return margin;
-}
-
 }  // namespace
 
 TEST_CASE("manual BPTT equals the same computation written as plain forward code on the tape") {
