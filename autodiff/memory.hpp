@@ -26,6 +26,9 @@ std::size_t pool_reserved_bytes();
 // Blocks this thread has requested from the system so far (for allocation-counting tests).
 std::size_t pool_system_allocations();
 
+namespace detail {
+// In detail, not tapegrad: xtensor expressions over Array carry this type, and argument-dependent
+// lookup would otherwise find tapegrad::sum and friends for xt::mean(array).
 template <class T>
 struct PoolAllocator {
   using value_type = T;
@@ -37,5 +40,8 @@ struct PoolAllocator {
   template <class U>
   bool operator==(const PoolAllocator<U>&) const noexcept { return true; }
 };
+}  // namespace detail
+
+using detail::PoolAllocator;
 
 }  // namespace tapegrad

@@ -144,6 +144,27 @@ std::vector<Tensor<T>> split(const Tensor<T>& x, std::size_t chunks, int axis) {
 }
 
 template <class T>
+std::vector<Tensor<T>> unbind(const Tensor<T>& x, int axis) {
+  const std::size_t a = normalize_axis("unbind", axis, x.dim(), x.shape());
+  Shape kept = x.shape(), dropped = x.shape();
+  kept[a] = 1;
+  dropped.erase(dropped.begin() + a);
+  std::vector<Tensor<T>> outs;
+  for (std::size_t i = 0; i < x.shape()[a]; ++i) {
+    auto slice = Array<T>::from_shape(kept);
+    copy_along(x.value(), i, slice, 0, 1, a);
+    slice.reshape(dropped);
+    outs.emplace_back(std::move(slice));
+  }
+  record_many<T>("unbind", std::span<const Tensor<T>>(&x, 1), outs, [a, dropped](std::span<const Tensor<T>> g) {
+    std::vector<Tensor<T>> parts;
+    for (const auto& gi : g) parts.push_back(gi ? gi : Tensor<T>::zeros(dropped));
+    return std::vector<Tensor<T>>{stack(parts, static_cast<int>(a))};
+  });
+  return outs;
+}
+
+template <class T>
 Tensor<T> stack(const std::vector<Tensor<T>>& parts, int axis) {
   if (parts.empty()) throw Error("stack: no tensors to stack");
   const Shape& first = parts[0].shape();
@@ -220,6 +241,7 @@ Tensor<T> scatter_add_rows(const Tensor<T>& source, const std::vector<std::size_
   template Tensor<T> concat(const std::vector<Tensor<T>>&, int);                                      \
   template std::vector<Tensor<T>> split(const Tensor<T>&, std::size_t, int);                          \
   template Tensor<T> stack(const std::vector<Tensor<T>>&, int);                                       \
+  template std::vector<Tensor<T>> unbind(const Tensor<T>&, int);                                     \
   template Tensor<T> gather_rows(const Tensor<T>&, const std::vector<std::size_t>&);                  \
   template Tensor<T> scatter_add_rows(const Tensor<T>&, const std::vector<std::size_t>&, std::size_t);
 TAPEGRAD_INSTANTIATE(float)

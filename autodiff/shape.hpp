@@ -17,6 +17,9 @@ template <class T> Tensor<T> select(const Tensor<T>& x, int axis, std::size_t in
 template <class T> Tensor<T> concat(const std::vector<Tensor<T>>& parts, int axis);
 // `chunks` equal parts along `axis` (an LSTM's four gates, say).
 template <class T> std::vector<Tensor<T>> split(const Tensor<T>& x, std::size_t chunks, int axis);
+// The slices along `axis`, which is removed: unbind(x, 0) is x[0], ..., x[T-1] as one op, so
+// that a loop over time steps costs O(T) in backward (T selects would each pad to full size).
+template <class T> std::vector<Tensor<T>> unbind(const Tensor<T>& x, int axis = 0);
 // Joins equal-shaped tensors along a new axis.
 template <class T> Tensor<T> stack(const std::vector<Tensor<T>>& parts, int axis = 0);
 

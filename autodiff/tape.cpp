@@ -44,8 +44,6 @@ void* Arena::allocate(std::size_t bytes, std::size_t alignment) {
   }
 }
 
-void Arena::rewind() { block_ = offset_ = used_ = 0; }
-
 }  // namespace detail
 
 Tape::Tape() : epoch_(next_epoch++) {}
@@ -212,28 +210,29 @@ void Tape::run_backward(const Tensor<T>& root, const Tensor<T>& seed, BackwardOp
       table[input_slots[i]].keep = false;
     }
   } else {
-    auto deliver = [&](auto& t) {
-      using U = typename std::decay_t<decltype(t[0].grad)>::value_type;
-      for (std::size_t s = 0; s < t.size(); ++s) {
-        if (!t[s].leaf || !t[s].grad) continue;
-        auto& leaf_grad = t[s].leaf->grad;
-        Tensor<U> g = std::move(t[s].grad);
-        if (!leaf_grad) {
-          bool owned = g.shared().use_count() == 1 && g.is_leaf();
-          leaf_grad = (owned || create_graph) ? g.shared() : Tensor<U>(Array<U>(g.value())).shared();
-        } else if (create_graph || leaf_grad->requires_grad) {
-          GradModeGuard mode(create_graph);
-          leaf_grad = (Tensor<U>(leaf_grad) + g).shared();
-        } else {
-          leaf_grad->value += g.value();
-        }
-      }
-    };
-    deliver(f32_);
-    deliver(f64_);
+    deliver_leaf_gradients(f32_, 0, create_graph);
+    deliver_leaf_gradients(f64_, 0, create_graph);
   }
   clear_gradients();
   if (!retain) release();
+}
+
+template <class T>
+void Tape::deliver_leaf_gradients(detail::SlotTable<T>& table, std::size_t from, bool create_graph) {
+  for (std::size_t s = from; s < table.size(); ++s) {
+    if (!table[s].leaf || !table[s].grad) continue;
+    auto& leaf_grad = table[s].leaf->grad;
+    Tensor<T> g = std::move(table[s].grad);
+    if (!leaf_grad) {
+      bool owned = g.shared().use_count() == 1 && g.is_leaf();
+      leaf_grad = (owned || create_graph) ? g.shared() : Tensor<T>(Array<T>(g.value())).shared();
+    } else if (create_graph || leaf_grad->requires_grad) {
+      GradModeGuard mode(create_graph);
+      leaf_grad = (Tensor<T>(leaf_grad) + g).shared();
+    } else {
+      leaf_grad->value += g.value();
+    }
+  }
 }
 
 template <class T>
@@ -249,11 +248,40 @@ std::vector<Tensor<T>> Tape::grad(const Tensor<T>& root, const Tensor<T>& seed,
   return gradients;
 }
 
-void Tape::backward_range(std::size_t begin, std::size_t end) {
-  for (std::size_t i = end; i-- > begin;) nodes_[i]->backward(*this);
+template <class T>
+std::vector<Tensor<T>> Tape::backward_segment(const Mark& from, std::span<const Tensor<T>> outputs,
+                                              std::span<const Tensor<T>> output_grads,
+                                              std::span<const Tensor<T>> inputs) {
+  auto& table = slots<T>();
+  std::vector<std::uint32_t> input_slots;
+  for (const auto& x : inputs) {
+    input_slots.push_back(slot_of(x, "backward_segment"));
+    if (input_slots.back() != detail::kNoSlot) table[input_slots.back()].keep = true;
+  }
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    std::uint32_t slot = slot_of(outputs[k], "backward_segment");
+    if (slot != detail::kNoSlot && output_grads[k]) accumulate<T>(slot, output_grads[k], "backward_segment");
+  }
+  for (std::size_t i = nodes_.size(); i-- > from.nodes;) nodes_[i]->backward(*this);
+  std::vector<Tensor<T>> grads;
+  for (std::uint32_t slot : input_slots) grads.push_back(slot == detail::kNoSlot ? Tensor<T>() : table[slot].grad);
+  return grads;
 }
 
-void Tape::rollback(std::size_t mark) { destroy_nodes(mark); }
+void Tape::rollback(const Mark& mark) {
+  // A leaf first used inside the rolled-back recording (a parameter used only in a checkpointed
+  // segment) has its slot there: hand its gradient over now, and let it take a new slot later.
+  deliver_leaf_gradients(f32_, mark.f32_slots, false);
+  deliver_leaf_gradients(f64_, mark.f64_slots, false);
+  for (std::size_t s = mark.f32_slots; s < f32_.size(); ++s)
+    if (f32_[s].leaf) f32_[s].leaf->epoch = 0;
+  for (std::size_t s = mark.f64_slots; s < f64_.size(); ++s)
+    if (f64_[s].leaf) f64_[s].leaf->epoch = 0;
+  destroy_nodes(mark.nodes);
+  arena_.rewind(mark.arena);
+  f32_.resize(mark.f32_slots);
+  f64_.resize(mark.f64_slots);
+}
 
 #define TAPEGRAD_INSTANTIATE(T)                                                                   \
   template std::uint32_t Tape::slot_of<T>(const Tensor<T>&, const char*);                        \
@@ -261,7 +289,9 @@ void Tape::rollback(std::size_t mark) { destroy_nodes(mark); }
   template void Tape::accumulate<T>(std::uint32_t, Tensor<T>, const char*);                      \
   template void Tape::backward<T>(const Tensor<T>&, const Tensor<T>&, BackwardOptions);          \
   template std::vector<Tensor<T>> Tape::grad<T>(const Tensor<T>&, const Tensor<T>&,              \
-                                                std::span<const Tensor<T>>, BackwardOptions);
+                                                std::span<const Tensor<T>>, BackwardOptions);    \
+  template std::vector<Tensor<T>> Tape::backward_segment<T>(                                     \
+      const Mark&, std::span<const Tensor<T>>, std::span<const Tensor<T>>, std::span<const Tensor<T>>);
 TAPEGRAD_INSTANTIATE(float)
 TAPEGRAD_INSTANTIATE(double)
 #undef TAPEGRAD_INSTANTIATE

@@ -62,10 +62,16 @@ struct Node {
 };
 
 // Bump allocator for nodes: grows by doubling, rewound (not freed) on reset.
+struct ArenaMark {
+  std::size_t block = 0, offset = 0, used = 0;
+};
+
 class Arena {
  public:
+  using Mark = ArenaMark;
   void* allocate(std::size_t bytes, std::size_t alignment);
-  void rewind();
+  void rewind(Mark mark = {}) { block_ = mark.block, offset_ = mark.offset, used_ = mark.used; }
+  Mark mark() const { return {block_, offset_, used_}; }
   std::size_t used_bytes() const { return used_; }
   std::size_t capacity_bytes() const { return capacity_; }
 
@@ -151,11 +157,20 @@ class Tape {
     nodes_.push_back(new (memory) NodeType(std::forward<Args>(args)...));
   }
 
-  // Nested recording (checkpointing): everything recorded after mark() can be backpropagated
-  // on its own and then rolled back.
-  std::size_t mark() const { return nodes_.size(); }
-  void backward_range(std::size_t begin, std::size_t end);
-  void rollback(std::size_t mark);
+  // Nested recording (checkpointing, as Stan's nested scopes): what is recorded after mark()
+  // can be backpropagated on its own, then rolled back, memory included.
+  struct Mark {
+    std::size_t nodes = 0, f32_slots = 0, f64_slots = 0;
+    detail::Arena::Mark arena;
+  };
+  Mark mark() const { return {nodes_.size(), f32_.size(), f64_.size(), arena_.mark()}; }
+  // Gradients of `outputs` (recorded after `from`, seeded with `output_grads`) with respect to
+  // `inputs`, from the nodes recorded after `from` only.
+  template <class T>
+  std::vector<Tensor<T>> backward_segment(const Mark& from, std::span<const Tensor<T>> outputs,
+                                          std::span<const Tensor<T>> output_grads,
+                                          std::span<const Tensor<T>> inputs);
+  void rollback(const Mark& mark);
 
  private:
   template <class T>
@@ -164,6 +179,8 @@ class Tape {
   void destroy_nodes(std::size_t from);
   void release();
   void clear_gradients();
+  template <class T>
+  void deliver_leaf_gradients(detail::SlotTable<T>& table, std::size_t from, bool create_graph);
 
   std::vector<detail::Node*> nodes_;
   detail::Arena arena_;
@@ -285,9 +302,11 @@ Tensor<T> record(const char* op, const Tensor<T> (&inputs)[N], Tensor<T> output,
 // The same for ops with a run-time number of inputs or outputs (concat, stack, split). The
 // closure maps a span of output gradients (undefined where an output got none) to a vector
 // with one gradient per input.
+// `depends_on_captured` records the op even when no input requires grad, for an op whose
+// outputs depend on leaves its closure captures (a checkpointed segment's parameters).
 template <class T, class Backward>
 void record_many(const char* op, std::span<const Tensor<T>> inputs, std::span<Tensor<T>> outputs,
-                 Backward&& backward) {
+                 Backward&& backward, bool depends_on_captured = false) {
   if (!grad_enabled()) return;
   Tape& tape = Tape::current();
   std::vector<std::uint32_t> in_slots(inputs.size());
@@ -296,7 +315,7 @@ void record_many(const char* op, std::span<const Tensor<T>> inputs, std::span<Te
     in_slots[i] = tape.slot_of(inputs[i], op);
     any = any || in_slots[i] != detail::kNoSlot;
   }
-  if (!any) return;
+  if (!any && !depends_on_captured) return;
   std::vector<std::uint32_t> out_slots(outputs.size());
   for (std::size_t k = 0; k < outputs.size(); ++k) {
     tape.add_result(outputs[k]);
