@@ -264,7 +264,8 @@ void ManualBPTT<T>::step_backward(std::size_t t, const detail::StepCache<T>& sav
       Array<T> d_n = dh * (T(1) - z);
       Array<T> d_z = dh * (h_prev - n);
       Array<T> d_n_pre = d_n * (T(1) - n * n);  // n = tanh(n_pre)
-      Array<T> d_reset_hidden;                  // n_pre = gi_n + (r ⊙ h_{t-1}) W_hn^T + b_hn
+      // n_pre = gi_n + reset_hidden W_hn^T + b_hn, so d_reset_hidden = d_n_pre W_hn
+      Array<T> d_reset_hidden;
       gemm(d_n_pre, false, weight_hh_n_, false, d_reset_hidden);
       Array<T> d_r = d_reset_hidden * h_prev;  // reset_hidden = r ⊙ h_{t-1}
       dh_prev += d_reset_hidden * r;
@@ -277,10 +278,12 @@ void ManualBPTT<T>::step_backward(std::size_t t, const detail::StepCache<T>& sav
       // the same gradient as b_ih, since each of its blocks is added where b_ih's is.
       Array<T> d_gh_rz = xt::view(d_gi, xt::all(), xt::range(0, 2 * H));
       Array<T> d_weight_hh_rz, d_weight_hh_n;
-      gemm(d_gh_rz, true, h_prev, false, d_weight_hh_rz);       // dW_h{r,z} += da^T h_{t-1}
-      gemm(d_n_pre, true, reset_hidden, false, d_weight_hh_n);  // dW_hn += d_n_pre^T (r ⊙ h_{t-1})
-      xt::view(grads.grad_weight_hh, xt::range(0, 2 * H), xt::all()) += d_weight_hh_rz;
-      xt::view(grads.grad_weight_hh, xt::range(2 * H, 3 * H), xt::all()) += d_weight_hh_n;
+      gemm(d_gh_rz, true, h_prev, false, d_weight_hh_rz);       // d_gh_rz^T h_{t-1}
+      gemm(d_n_pre, true, reset_hidden, false, d_weight_hh_n);  // d_n_pre^T (r ⊙ h_{t-1})
+      auto grad_weight_hh_rz = xt::view(grads.grad_weight_hh, xt::range(0, 2 * H), xt::all());
+      auto grad_weight_hh_n = xt::view(grads.grad_weight_hh, xt::range(2 * H, 3 * H), xt::all());
+      grad_weight_hh_rz += d_weight_hh_rz;  // dW_h{r,z}
+      grad_weight_hh_n += d_weight_hh_n;    // dW_hn
       grads.grad_bias_hh += xt::sum(d_gi, {0});
       gemm(d_gh_rz, false, weight_hh_rz_, false, dh_prev, T(1), T(1));  // dh_{t-1} += da W_h{r,z}
       return;
