@@ -138,6 +138,7 @@ Tensor<T> tanh(const Tensor<T>& x) {
 
 template <class T>
 Tensor<T> tanh_backward(const Tensor<T>& grad, const Tensor<T>& out) {
+  broadcast_shape("tanh_backward", grad.shape(), out.shape());
   Tensor<T> result(Array<T>(grad.value() * (T(1) - out.value() * out.value())));
   // d/dgrad = 1 - out^2 (this op again), d/dout = -2 grad out.
   return record("tanh_backward", {grad, out}, result, [grad, out](const Tensor<T>& g, const auto& needs) {
@@ -155,6 +156,7 @@ Tensor<T> sigmoid(const Tensor<T>& x) {
 
 template <class T>
 Tensor<T> sigmoid_backward(const Tensor<T>& grad, const Tensor<T>& out) {
+  broadcast_shape("sigmoid_backward", grad.shape(), out.shape());
   Tensor<T> result(Array<T>(grad.value() * out.value() * (T(1) - out.value())));
   // d/dgrad = out (1 - out) (this op again), d/dout = grad (1 - 2 out).
   return record("sigmoid_backward", {grad, out}, result, [grad, out](const Tensor<T>& g, const auto& needs) {
