@@ -129,7 +129,7 @@ std::uint32_t Tape::slot_of(const Tensor<T>& input, const char* op) {
   var.tape = this;
   var.epoch = epoch_;
   var.slot = static_cast<std::uint32_t>(table.size());
-  table.push_back({.shape = var.value.shape(), .leaf = input.shared(), .scope = scope_stack_.back()});
+  table.push_back({.grad = {}, .shape = var.value.shape(), .leaf = input.shared(), .result = {}, .scope = scope_stack_.back(), .keep = false});
   return var.slot;
 }
 
@@ -142,7 +142,7 @@ void Tape::add_result(Tensor<T>& output) {
   var.tape = this;
   var.epoch = epoch_;
   var.slot = static_cast<std::uint32_t>(table.size());
-  table.push_back({.shape = var.value.shape(), .result = output.shared(), .scope = scope_stack_.back()});
+  table.push_back({.grad = {}, .shape = var.value.shape(), .leaf = {}, .result = output.shared(), .scope = scope_stack_.back(), .keep = false});
 }
 
 template <class T>

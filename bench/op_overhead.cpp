@@ -40,9 +40,8 @@ Tensor<float> chain(Tensor<float> y, const Tensor<float>& a, const Tensor<float>
 }
 
 void measure(const Shape& shape, const char* label, int n, int reps) {
-  Tensor<float> x(Array<float>(xt::full_like(Array<float>(xt::zeros<float>(shape)), 0.3f)), true);
-  Tensor<float> a(Array<float>(xt::full_like(Array<float>(xt::zeros<float>(shape)), 0.5f)), true);
-  Tensor<float> b(Array<float>(xt::full_like(Array<float>(xt::zeros<float>(shape)), 0.1f)), true);
+  auto x = Tensor<float>::full(shape, 0.3f, true), a = Tensor<float>::full(shape, 0.5f, true);
+  auto b = Tensor<float>::full(shape, 0.1f, true);
   std::vector<double> nograd, fwd, bwd, total;
   for (int r = 0; r < reps; ++r) {
     for (auto* p : {&x, &a, &b}) p->zero_grad();
@@ -57,7 +56,7 @@ void measure(const Shape& shape, const char* label, int n, int reps) {
     Tensor<float> y = chain(x, a, b, n);
     fwd.push_back(ns_since(t0));
     t0 = Clock::now();
-    y.backward(Tensor<float>(Array<float>(xt::ones<float>(shape))));
+    y.backward(Tensor<float>::ones(shape));
     y = Tensor<float>();
     bwd.push_back(ns_since(t0));
     total.push_back(fwd.back() + bwd.back());
@@ -71,12 +70,11 @@ void measure(const Shape& shape, const char* label, int n, int reps) {
 // expression. The first two allocate a result per op; the last is the vectorised floor.
 void measure_elementwise(int reps) {
   const Shape shape{32, 256};
-  Tensor<float> x(Array<float>(xt::ones<float>(shape) * 0.3f), true);
-  Tensor<float> w(Array<float>(xt::ones<float>(shape) * 0.5f), true);
-  Tensor<float> bias(Array<float>(xt::ones<float>(shape) * 0.1f), true);
+  auto x = Tensor<float>::full(shape, 0.3f, true), w = Tensor<float>::full(shape, 0.5f, true);
+  auto bias = Tensor<float>::full(shape, 0.1f, true);
   const int inner = 200;
   std::vector<double> recorded, nograd, plain;
-  Array<float> out = xt::zeros<float>(shape);
+  Array<float> out = Array<float>::from_shape(shape);
   for (int r = 0; r < reps; ++r) {
     auto t0 = Clock::now();
     for (int i = 0; i < inner; ++i) {
