@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -88,7 +89,8 @@ Curve train(CellChoice cell, const Flags& flags, const Batch& test) {
   Adam<float> optimizer(parameters, adam);
 
   Curve curve;
-  Progress progress(flags.steps, "seq/s", flags.seconds);
+  Progress progress(flags.steps == std::numeric_limits<long>::max() ? 0 : flags.steps, "seq/s",
+                    flags.seconds);
   double loss_sum = 0;  // training loss averaged over each evaluation interval
   long loss_count = 0;
   auto evaluate = [&](long step) {
