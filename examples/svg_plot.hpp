@@ -99,7 +99,9 @@ struct SvgPlot {
   std::string to_svg() const {
     static const char* const colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                          "#9467bd", "#8c564b", "#e377c2", "#17becf"};
-    const double left = 80, right = 170, top = 40, bottom = 60;
+    std::size_t longest = reference_label.empty() ? 9 : reference_label.size();
+    for (const PlotSeries& s : series) longest = std::max(longest, s.name.size());
+    const double left = 80, right = 50 + 7.0 * double(longest), top = 40, bottom = 60;
     const double plot_w = width - left - right, plot_h = height - top - bottom;
     auto usable = [&](double y) { return std::isfinite(y) && (!log_y || y > 0); };
     auto transform_y = [&](double y) { return log_y ? std::log10(y) : y; };
@@ -121,10 +123,8 @@ struct SvgPlot {
     if (!std::isfinite(y_min)) y_min = 0, y_max = 1;
     if (x_max - x_min <= 0) x_min -= 0.5, x_max += 0.5;
     if (y_max - y_min <= 0) y_min -= 0.5, y_max += 0.5;
-    if (log_y) {
-      y_min = std::floor(y_min), y_max = std::ceil(y_max);  // whole decades
-    } else {
-      const double pad = 0.05 * (y_max - y_min);
+    {
+      const double pad = 0.05 * (y_max - y_min);  // in log10 units on a log axis
       y_min -= pad, y_max += pad;
     }
     auto px = [&](double x) { return left + (x - x_min) / (x_max - x_min) * plot_w; };
@@ -148,9 +148,15 @@ struct SvgPlot {
     }
     std::vector<double> y_ticks;
     if (log_y) {
-      const int decades = int(y_max - y_min);
-      const int stride = std::max(1, (decades + 7) / 8);
-      for (double d = y_min; d <= y_max + 1e-9; d += stride) y_ticks.push_back(d);
+      // 1, 2 and 5 times each power of ten over a short range; whole decades over a long one.
+      const double decades = y_max - y_min;
+      const int stride = std::max(1, int(std::ceil(decades / 8)));
+      for (int d = int(std::floor(y_min)); d <= int(std::ceil(y_max)); d += stride)
+        for (double m : decades <= 3 ? std::vector<double>{1, 2, 5} : std::vector<double>{1}) {
+          const double tick = d + std::log10(m);
+          if (tick >= y_min && tick <= y_max) y_ticks.push_back(tick);
+        }
+      if (y_ticks.size() < 2) y_ticks = {y_min, y_max};  // a range inside one 1-2-5 step
     } else {
       y_ticks = detail::nice_ticks(y_min, y_max);
     }

@@ -48,7 +48,7 @@ struct Flags {
   double lr = 3e-3;
   std::uint64_t seed = 0;
   std::string out = "timeseries_out";
-  std::size_t plot_days = 300;
+  std::size_t plot_days = 150;
 };
 
 struct Series {
