@@ -74,8 +74,22 @@ Tensor<T> sum_to(const Tensor<T>& x, const Shape& shape) {
   std::vector<std::size_t> axes;
   for (std::size_t i = 0; i < from.size(); ++i)
     if (i < lead || (shape[i - lead] == 1 && from[i] != 1)) axes.push_back(i);
-  Array<T> reduced = xt::sum(x.value(), axes);
-  reduced.reshape(shape);
+  Array<T> reduced;
+  if (axes.size() == lead) {
+    // Only leading axes are summed (a bias's gradient, (N, F) -> (F)): rows of the row-major
+    // value added in order, a loop the compiler vectorises. xtensor's reducer walks such an
+    // axis one element at a time, and was a fifth of an LSTM training step (issue #5).
+    reduced = Array<T>::from_shape(shape);
+    reduced.fill(T(0));
+    const std::size_t columns = reduced.size(), rows = columns ? x.size() / columns : 0;
+    const T* source = x.value().data();
+    T* total = reduced.data();
+    for (std::size_t row = 0; row < rows; ++row, source += columns)
+      for (std::size_t column = 0; column < columns; ++column) total[column] += source[column];
+  } else {
+    reduced = xt::sum(x.value(), axes);
+    reduced.reshape(shape);
+  }
   Tensor<T> out(std::move(reduced));
   return record("sum_to", {x}, out, [from](const Tensor<T>& g) { return broadcast_to(g, from); });
 }
