@@ -1,5 +1,6 @@
 #include "layers/cells.hpp"
 
+#include "autodiff/fused.hpp"
 #include "autodiff/ops.hpp"
 #include "layers/init.hpp"
 #include "layers/layer_norm.hpp"
@@ -210,6 +211,13 @@ LSTMState<T> LSTMCell<T>::step(const Tensor<T>& projected, const LSTMState<T>& s
     gates = layer_norm(reshape(gates, stacked), reshape(layer_norm_weight, per_gate),
                        reshape(layer_norm_bias, per_gate), options_.layer_norm_eps);
     gates = reshape(gates, flat);
+  }
+  if (!options_.peephole) {
+    // The equations below, without peepholes, as one fused op (autodiff/fused.hpp) whose
+    // gradient is tested against them.
+    LSTMGatesOutput<T> next = lstm_gates(gates, c);
+    if (weight_hr.defined()) next.h = matmul(next.h, weight_hr, false, true);
+    return {next.h, next.c};
   }
   std::vector<Tensor<T>> gate = split(gates, 4, 1);
   Tensor<T>& input_gate = gate[0];

@@ -1,0 +1,112 @@
+#include "autodiff/fused.hpp"
+
+#include <array>
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xmath.hpp>
+#include <xtensor/xnoalias.hpp>
+
+#include "autodiff/ops.hpp"
+
+namespace tapegrad {
+
+namespace {
+
+// [σ(i), σ(f), tanh(g), σ(o)] of the (B, 4H) pre-activations, each vectorised by xsimd.
+template <class T>
+Array<T> lstm_activations(const Array<T>& gates, std::size_t hidden) {
+  Array<T> act = Array<T>::from_shape(gates.shape());
+  xt::noalias(act) = T(1) / (T(1) + xt::exp(-gates));
+  const std::array<std::size_t, 1> block{hidden};
+  for (std::size_t row = 0; row < gates.shape()[0]; ++row) {
+    const std::size_t g = row * 4 * hidden + 2 * hidden;
+    auto candidate = xt::adapt(act.data() + g, hidden, xt::no_ownership(), block);
+    xt::noalias(candidate) =
+        xt::tanh(xt::adapt(gates.data() + g, hidden, xt::no_ownership(), block));
+  }
+  return act;
+}
+
+template <class T>
+void check_lstm_gates(const Tensor<T>& gates, const Tensor<T>& c) {
+  if (gates.dim() != 2 || c.dim() != 2 || gates.shape()[0] != c.shape()[0] ||
+      gates.shape()[1] != 4 * c.shape()[1])
+    throw Error("lstm_gates: gates of shape " + shape_str(gates.shape()) + " and c of shape " +
+                shape_str(c.shape()) + ", expected (B, 4H) and (B, H)");
+}
+
+}  // namespace
+
+template <class T>
+LSTMGatesOutput<T> lstm_gates(const Tensor<T>& gates, const Tensor<T>& c) {
+  check_lstm_gates(gates, c);
+  const std::size_t batch = c.shape()[0], hidden = c.shape()[1];
+  const Array<T> act = lstm_activations(gates.value(), hidden);
+  Array<T> c_next = Array<T>::from_shape(c.shape()), h_next = Array<T>::from_shape(c.shape());
+  const T* a = act.data();
+  const T* c_prev = c.value().data();
+  // c' = f ⊙ c + i ⊙ g
+  for (std::size_t row = 0; row < batch; ++row, a += 4 * hidden)
+    for (std::size_t j = 0; j < hidden; ++j) {
+      const std::size_t k = row * hidden + j;
+      c_next.data()[k] = a[hidden + j] * c_prev[k] + a[j] * a[2 * hidden + j];
+    }
+  // h' = o ⊙ tanh(c')
+  xt::noalias(h_next) = xt::tanh(c_next);
+  a = act.data();
+  for (std::size_t row = 0; row < batch; ++row, a += 4 * hidden)
+    for (std::size_t j = 0; j < hidden; ++j) h_next.data()[row * hidden + j] *= a[3 * hidden + j];
+
+  std::array<Tensor<T>, 2> inputs{gates, c};
+  std::array<Tensor<T>, 2> outputs{Tensor<T>(std::move(h_next)), Tensor<T>(std::move(c_next))};
+  const Tensor<T> saved_c_next = outputs[1];
+  record_many<T>(
+      "lstm_gates", inputs, outputs,
+      [gates, c, saved_c_next](std::span<const Tensor<T>> grads_out) -> std::vector<Tensor<T>> {
+        const Tensor<T>& grad_h = grads_out[0];
+        const Tensor<T>& grad_c = grads_out[1];
+        const std::size_t batch = c.shape()[0], hidden = c.shape()[1];
+        if (grad_enabled()) {  // create_graph: NOTE [fused backward]
+          std::vector<Tensor<T>> gate = split(gates, 4, 1);
+          const Tensor<T> i = sigmoid(gate[0]), f = sigmoid(gate[1]);
+          const Tensor<T> g = tanh(gate[2]), o = sigmoid(gate[3]);
+          const Tensor<T> tc = tanh(f * c + i * g);
+          const Tensor<T> dh = grad_h ? grad_h : Tensor<T>::zeros(c.shape());
+          Tensor<T> dc = dh * o * (T(1) - tc * tc);
+          if (grad_c) dc = grad_c + dc;
+          return {concat<T>({dc * g * i * (T(1) - i), dc * c * f * (T(1) - f),
+                             dc * i * (T(1) - g * g), dh * tc * o * (T(1) - o)},
+                            1),
+                  dc * f};
+        }
+        const Array<T> act = lstm_activations(gates.value(), hidden);
+        const Array<T> tanh_c = xt::tanh(saved_c_next.value());
+        Array<T> grad_gates = Array<T>::from_shape(gates.shape());
+        Array<T> grad_c_prev = Array<T>::from_shape(c.shape());
+        const T* dh = grad_h ? grad_h.value().data() : nullptr;
+        const T* dc_next = grad_c ? grad_c.value().data() : nullptr;
+        const T* c_prev = c.value().data();
+        for (std::size_t row = 0; row < batch; ++row) {
+          const T* a = act.data() + row * 4 * hidden;
+          T* d = grad_gates.data() + row * 4 * hidden;
+          for (std::size_t j = 0; j < hidden; ++j) {
+            const std::size_t k = row * hidden + j;
+            const T i = a[j], f = a[hidden + j], g = a[2 * hidden + j], o = a[3 * hidden + j];
+            const T tc = tanh_c.data()[k], grad_hk = dh ? dh[k] : T(0);
+            // dc = dL/dc' through c' directly and through h' = o ⊙ tanh(c')
+            const T dc = (dc_next ? dc_next[k] : T(0)) + grad_hk * o * (T(1) - tc * tc);
+            d[j] = dc * g * i * (T(1) - i);                     // i: σ' = σ(1 - σ)
+            d[hidden + j] = dc * c_prev[k] * f * (T(1) - f);    // f
+            d[2 * hidden + j] = dc * i * (T(1) - g * g);        // g: tanh' = 1 - tanh²
+            d[3 * hidden + j] = grad_hk * tc * o * (T(1) - o);  // o
+            grad_c_prev.data()[k] = dc * f;
+          }
+        }
+        return {Tensor<T>(std::move(grad_gates)), Tensor<T>(std::move(grad_c_prev))};
+      });
+  return {outputs[0], outputs[1]};
+}
+
+template LSTMGatesOutput<float> lstm_gates(const Tensor<float>&, const Tensor<float>&);
+template LSTMGatesOutput<double> lstm_gates(const Tensor<double>&, const Tensor<double>&);
+
+}  // namespace tapegrad

@@ -1,0 +1,89 @@
+// autodiff/fused.hpp: lstm_gates against the composition of primitives it replaces, in value,
+// gradient (direct comparison and gradcheck) and second derivatives (gradgradcheck).
+#include <doctest/doctest.h>
+
+#include <xtensor/xmath.hpp>
+
+#include "autodiff/fused.hpp"
+#include "autodiff/gradcheck.hpp"
+#include "autodiff/ops.hpp"
+
+using namespace tapegrad;
+
+namespace {
+
+// LSTMCell's equations without peepholes, from the (B, 4H) pre-activations and c.
+template <class T>
+LSTMGatesOutput<T> composed(const Tensor<T>& gates, const Tensor<T>& c) {
+  std::vector<Tensor<T>> gate = split(gates, 4, 1);
+  const Tensor<T> i = sigmoid(gate[0]), f = sigmoid(gate[1]), g = tanh(gate[2]);
+  const Tensor<T> o = sigmoid(gate[3]);
+  Tensor<T> c_next = f * c + i * g;
+  return {o * tanh(c_next), c_next};
+}
+
+// <w_h, h'> + <w_c, c'> with fixed weights, so that both outputs carry a gradient.
+template <class T, class F>
+Tensor<T> scalar_of(F&& f, const Tensor<T>& gates, const Tensor<T>& c, const Tensor<T>& w_h,
+                    const Tensor<T>& w_c) {
+  const LSTMGatesOutput<T> out = f(gates, c);
+  return sum(out.h * w_h) + sum(out.c * w_c);
+}
+
+bool close(const Array<double>& a, const Array<double>& b, double tolerance) {
+  return a.shape() == b.shape() && xt::amax(xt::abs(a - b))() <= tolerance;
+}
+
+}  // namespace
+
+TEST_CASE("lstm_gates equals the composition it replaces: values and gradients") {
+  Generator generator(3);
+  const std::size_t B = 3, H = 5;
+  Tensor<double> gates(generator.normal<double>({B, 4 * H}, 0, 2), true);
+  Tensor<double> c(generator.normal<double>({B, H}), true);
+  const Tensor<double> w_h(generator.normal<double>({B, H})), w_c(generator.normal<double>({B, H}));
+
+  const LSTMGatesOutput<double> fused = lstm_gates(gates, c), reference = composed(gates, c);
+  CHECK(close(fused.h.value(), reference.h.value(), 1e-14));
+  CHECK(close(fused.c.value(), reference.c.value(), 1e-14));
+
+  const auto fused_grads =
+      grad(scalar_of(lstm_gates<double>, gates, c, w_h, w_c), std::vector{gates, c});
+  const auto reference_grads =
+      grad(scalar_of(composed<double>, gates, c, w_h, w_c), std::vector{gates, c});
+  CHECK(close(fused_grads[0].value(), reference_grads[0].value(), 1e-14));
+  CHECK(close(fused_grads[1].value(), reference_grads[1].value(), 1e-14));
+
+  // Only h' used, and only c' used: the missing output gradient counts as zero.
+  const auto only_h = grad(sum(lstm_gates(gates, c).h * w_h), std::vector{gates, c});
+  const auto only_h_reference = grad(sum(composed(gates, c).h * w_h), std::vector{gates, c});
+  CHECK(close(only_h[0].value(), only_h_reference[0].value(), 1e-14));
+  const auto only_c = grad(sum(lstm_gates(gates, c).c * w_c), std::vector{gates, c});
+  const auto only_c_reference = grad(sum(composed(gates, c).c * w_c), std::vector{gates, c});
+  CHECK(close(only_c[1].value(), only_c_reference[1].value(), 1e-14));
+  tape().reset();
+}
+
+TEST_CASE("lstm_gates passes gradcheck and gradgradcheck") {
+  Generator generator(4);
+  const std::size_t B = 2, H = 3;
+  const Tensor<double> w_h(generator.normal<double>({B, H})), w_c(generator.normal<double>({B, H}));
+  const CheckedFunction f = [&](const std::vector<Tensor<double>>& in) {
+    const LSTMGatesOutput<double> out = lstm_gates(in[0], in[1]);
+    return out.h * w_h + out.c * w_c;
+  };
+  const std::vector<Array<double>> inputs{generator.normal<double>({B, 4 * H}),
+                                          generator.normal<double>({B, H})};
+  const GradcheckReport first = gradcheck(f, inputs);
+  CHECK_MESSAGE(first.passed(1e-6), first.str());
+  const GradcheckReport second = gradgradcheck(f, inputs);
+  CHECK_MESSAGE(second.passed(1e-6), second.str());
+}
+
+TEST_CASE("lstm_gates names the shapes it expected") {
+  const Tensor<float> gates = Tensor<float>::zeros({2, 8}), c = Tensor<float>::zeros({2, 3});
+  CHECK_THROWS_WITH_AS(lstm_gates(gates, c),
+                       "lstm_gates: gates of shape (2,8) and c of shape (2,3), expected (B, 4H) "
+                       "and (B, H)",
+                       Error);
+}
