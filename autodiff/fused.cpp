@@ -34,6 +34,46 @@ void check_lstm_gates(const Tensor<T>& gates, const Tensor<T>& c) {
                 shape_str(c.shape()) + ", expected (B, 4H) and (B, H)");
 }
 
+template <class T>
+void check_gru_gates(const Tensor<T>& input_part, const Tensor<T>& hidden_part,
+                     const Tensor<T>& h) {
+  if (input_part.dim() != 2 || hidden_part.shape() != input_part.shape() || h.dim() != 2 ||
+      input_part.shape()[0] != h.shape()[0] || input_part.shape()[1] != 3 * h.shape()[1])
+    throw Error("gru_gates: input terms of shape " + shape_str(input_part.shape()) +
+                ", recurrent terms of shape " + shape_str(hidden_part.shape()) +
+                " and h of shape " + shape_str(h.shape()) +
+                ", expected (B, 3H), (B, 3H) and (B, H)");
+}
+
+// r and z (B, 2H) and n (B, H) of a GRU step, the activations vectorised by xsimd.
+template <class T>
+struct GRUActivations {
+  Array<T> reset_update, candidate;
+};
+
+template <class T>
+GRUActivations<T> gru_activations(const Array<T>& input_part, const Array<T>& hidden_part) {
+  const std::size_t batch = input_part.shape()[0], hidden = input_part.shape()[1] / 3;
+  GRUActivations<T> act{Array<T>::from_shape({batch, 2 * hidden}),
+                        Array<T>::from_shape({batch, hidden})};
+  for (std::size_t row = 0; row < batch; ++row) {
+    const T* x = input_part.data() + row * 3 * hidden;
+    const T* h = hidden_part.data() + row * 3 * hidden;
+    T* rz = act.reset_update.data() + row * 2 * hidden;
+    for (std::size_t j = 0; j < 2 * hidden; ++j) rz[j] = x[j] + h[j];
+  }
+  xt::noalias(act.reset_update) = T(1) / (T(1) + xt::exp(-act.reset_update));
+  for (std::size_t row = 0; row < batch; ++row) {
+    const T* x = input_part.data() + row * 3 * hidden + 2 * hidden;
+    const T* h = hidden_part.data() + row * 3 * hidden + 2 * hidden;
+    const T* r = act.reset_update.data() + row * 2 * hidden;
+    T* n = act.candidate.data() + row * hidden;
+    for (std::size_t j = 0; j < hidden; ++j) n[j] = x[j] + r[j] * h[j];
+  }
+  xt::noalias(act.candidate) = xt::tanh(act.candidate);
+  return act;
+}
+
 }  // namespace
 
 template <class T>
@@ -106,7 +146,68 @@ LSTMGatesOutput<T> lstm_gates(const Tensor<T>& gates, const Tensor<T>& c) {
   return {outputs[0], outputs[1]};
 }
 
+template <class T>
+Tensor<T> gru_gates(const Tensor<T>& input_part, const Tensor<T>& hidden_part, const Tensor<T>& h) {
+  check_gru_gates(input_part, hidden_part, h);
+  const std::size_t batch = h.shape()[0], hidden = h.shape()[1];
+  const GRUActivations<T> act = gru_activations(input_part.value(), hidden_part.value());
+  // h' = (1 - z) ⊙ n + z ⊙ h
+  Array<T> h_next = Array<T>::from_shape(h.shape());
+  for (std::size_t row = 0; row < batch; ++row) {
+    const T* z = act.reset_update.data() + row * 2 * hidden + hidden;
+    const T* n = act.candidate.data() + row * hidden;
+    const T* h_prev = h.value().data() + row * hidden;
+    T* out = h_next.data() + row * hidden;
+    for (std::size_t j = 0; j < hidden; ++j) out[j] = (T(1) - z[j]) * n[j] + z[j] * h_prev[j];
+  }
+  return record(
+      "gru_gates", {input_part, hidden_part, h}, Tensor<T>(std::move(h_next)),
+      [input_part, hidden_part, h](const Tensor<T>& grad_out) -> std::array<Tensor<T>, 3> {
+        if (grad_enabled()) {  // create_graph: NOTE [fused backward]
+          std::vector<Tensor<T>> x = split(input_part, 3, 1), hh = split(hidden_part, 3, 1);
+          const Tensor<T> r = sigmoid(x[0] + hh[0]), z = sigmoid(x[1] + hh[1]);
+          const Tensor<T> n = tanh(x[2] + r * hh[2]);
+          const Tensor<T> grad_n = grad_out * (T(1) - z) * (T(1) - n * n);
+          const Tensor<T> grad_r = grad_n * hh[2] * r * (T(1) - r);
+          const Tensor<T> grad_z = grad_out * (h - n) * z * (T(1) - z);
+          return {concat<T>({grad_r, grad_z, grad_n}, 1),
+                  concat<T>({grad_r, grad_z, grad_n * r}, 1), grad_out * z};
+        }
+        const std::size_t batch = h.shape()[0], hidden = h.shape()[1];
+        const GRUActivations<T> act = gru_activations(input_part.value(), hidden_part.value());
+        Array<T> grad_input = Array<T>::from_shape(input_part.shape());
+        Array<T> grad_hidden = Array<T>::from_shape(hidden_part.shape());
+        Array<T> grad_h = Array<T>::from_shape(h.shape());
+        for (std::size_t row = 0; row < batch; ++row) {
+          const T* r = act.reset_update.data() + row * 2 * hidden;
+          const T* z = r + hidden;
+          const T* n = act.candidate.data() + row * hidden;
+          const T* hidden_n = hidden_part.value().data() + row * 3 * hidden + 2 * hidden;
+          const T* h_prev = h.value().data() + row * hidden;
+          const T* dh = grad_out.value().data() + row * hidden;
+          T* dx = grad_input.data() + row * 3 * hidden;
+          T* dhh = grad_hidden.data() + row * 3 * hidden;
+          T* dh_prev = grad_h.data() + row * hidden;
+          for (std::size_t j = 0; j < hidden; ++j) {
+            const T grad_n = dh[j] * (T(1) - z[j]) * (T(1) - n[j] * n[j]);  // through tanh
+            const T grad_r = grad_n * hidden_n[j] * r[j] * (T(1) - r[j]);
+            const T grad_z = dh[j] * (h_prev[j] - n[j]) * z[j] * (T(1) - z[j]);
+            dx[j] = dhh[j] = grad_r;
+            dx[hidden + j] = dhh[hidden + j] = grad_z;
+            dx[2 * hidden + j] = grad_n;
+            dhh[2 * hidden + j] = grad_n * r[j];
+            dh_prev[j] = dh[j] * z[j];
+          }
+        }
+        return {Tensor<T>(std::move(grad_input)), Tensor<T>(std::move(grad_hidden)),
+                Tensor<T>(std::move(grad_h))};
+      });
+}
+
 template LSTMGatesOutput<float> lstm_gates(const Tensor<float>&, const Tensor<float>&);
 template LSTMGatesOutput<double> lstm_gates(const Tensor<double>&, const Tensor<double>&);
+template Tensor<float> gru_gates(const Tensor<float>&, const Tensor<float>&, const Tensor<float>&);
+template Tensor<double> gru_gates(const Tensor<double>&, const Tensor<double>&,
+                                  const Tensor<double>&);
 
 }  // namespace tapegrad

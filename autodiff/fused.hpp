@@ -28,4 +28,13 @@ struct LSTMGatesOutput {
 template <class T>
 LSTMGatesOutput<T> lstm_gates(const Tensor<T>& gates, const Tensor<T>& c);
 
+// The element-wise part of a GRU step in PyTorch's variant, from the input terms
+// x W_ih^T + b_ih (B, 3H) and the recurrent terms h W_hh^T + b_hh (B, 3H), both in gate order
+// (r, z, n), and the previous state h (B, H):
+//   r = σ(x_r + h_r),  z = σ(x_z + h_z),  n = tanh(x_n + r ⊙ h_n)
+//   h' = (1 - z) ⊙ n + z ⊙ h
+// One node; backward as NOTE [fused backward], recomputing r, z, n from the saved inputs.
+template <class T>
+Tensor<T> gru_gates(const Tensor<T>& input_part, const Tensor<T>& hidden_part, const Tensor<T>& h);
+
 }  // namespace tapegrad

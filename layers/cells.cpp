@@ -294,32 +294,27 @@ Tensor<T> GRUCell<T>::step(const Tensor<T>& projected, const Tensor<T>& h_prev) 
   check_matrix(type_name(), "input projection", projected, 0, 3 * H);
   const Tensor<T> h =
       state_or_zeros(type_name(), "hidden state h", h_prev, projected.shape()[0], H);
-  // The input terms W_i* x + b_i* of the three gates.
-  std::vector<Tensor<T>> input_part = split(projected, 3, 1);
-  Tensor<T> reset_gate, update_gate, candidate;
   if (options_.variant == GRUVariant::pytorch) {
-    // One (B, 3H) product for the recurrent terms W_h* h + b_h* of all three gates.
+    // The class comment's equations as one fused op (autodiff/fused.hpp, its gradient tested
+    // against them); the recurrent terms W_h* h + b_h* of all three gates are one product.
     Tensor<T> recurrent = matmul(h, weight_hh, false, true);
     if (bias_hh.defined()) recurrent = recurrent + bias_hh;
-    std::vector<Tensor<T>> hidden_part = split(recurrent, 3, 1);
-    // r = σ(W_ir x + b_ir + W_hr h + b_hr),  z = σ(W_iz x + b_iz + W_hz h + b_hz)
-    reset_gate = sigmoid(input_part[0] + hidden_part[0]);
-    update_gate = sigmoid(input_part[1] + hidden_part[1]);
-    // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
-    candidate = tanh(input_part[2] + reset_gate * hidden_part[2]);
-  } else {
-    // r and z from the first 2H rows of W_hh; n needs r first, so its rows get their own product.
-    Tensor<T> recurrent = matmul(h, narrow(weight_hh, 0, 0, 2 * H), false, true);
-    if (bias_hh.defined()) recurrent = recurrent + narrow(bias_hh, 0, 0, 2 * H);
-    std::vector<Tensor<T>> hidden_part = split(recurrent, 2, 1);
-    reset_gate = sigmoid(input_part[0] + hidden_part[0]);
-    update_gate = sigmoid(input_part[1] + hidden_part[1]);
-    // n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)
-    Tensor<T> candidate_pre =
-        input_part[2] + matmul(reset_gate * h, narrow(weight_hh, 0, 2 * H, H), false, true);
-    if (bias_hh.defined()) candidate_pre = candidate_pre + narrow(bias_hh, 0, 2 * H, H);
-    candidate = tanh(candidate_pre);
+    return gru_gates(projected, recurrent, h);
   }
+  // The original variant. The input terms W_i* x + b_i* of the three gates.
+  std::vector<Tensor<T>> input_part = split(projected, 3, 1);
+  Tensor<T> reset_gate, update_gate, candidate;
+  // r and z from the first 2H rows of W_hh; n needs r first, so its rows get their own product.
+  Tensor<T> recurrent = matmul(h, narrow(weight_hh, 0, 0, 2 * H), false, true);
+  if (bias_hh.defined()) recurrent = recurrent + narrow(bias_hh, 0, 0, 2 * H);
+  std::vector<Tensor<T>> hidden_part = split(recurrent, 2, 1);
+  reset_gate = sigmoid(input_part[0] + hidden_part[0]);
+  update_gate = sigmoid(input_part[1] + hidden_part[1]);
+  // n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)
+  Tensor<T> candidate_pre =
+      input_part[2] + matmul(reset_gate * h, narrow(weight_hh, 0, 2 * H, H), false, true);
+  if (bias_hh.defined()) candidate_pre = candidate_pre + narrow(bias_hh, 0, 2 * H, H);
+  candidate = tanh(candidate_pre);
   // h' = (1 - z) ⊙ n + z ⊙ h
   return (T(1) - update_gate) * candidate + update_gate * h;
 }

@@ -1,5 +1,5 @@
-// autodiff/fused.hpp: lstm_gates against the composition of primitives it replaces, in value,
-// gradient (direct comparison and gradcheck) and second derivatives (gradgradcheck).
+// autodiff/fused.hpp: lstm_gates and gru_gates against the composition of primitives it replaces,
+// in value, gradient (direct comparison and gradcheck) and second derivatives (gradgradcheck).
 #include <doctest/doctest.h>
 
 #include <xtensor/xmath.hpp>
@@ -86,4 +86,46 @@ TEST_CASE("lstm_gates names the shapes it expected") {
                        "lstm_gates: gates of shape (2,8) and c of shape (2,3), expected (B, 4H) "
                        "and (B, H)",
                        Error);
+}
+
+namespace {
+
+// GRUCell's pytorch-variant equations from the input terms, the recurrent terms and h.
+template <class T>
+Tensor<T> gru_composed(const Tensor<T>& input_part, const Tensor<T>& hidden_part,
+                       const Tensor<T>& h) {
+  std::vector<Tensor<T>> x = split(input_part, 3, 1), hh = split(hidden_part, 3, 1);
+  const Tensor<T> r = sigmoid(x[0] + hh[0]), z = sigmoid(x[1] + hh[1]);
+  const Tensor<T> n = tanh(x[2] + r * hh[2]);
+  return (T(1) - z) * n + z * h;
+}
+
+}  // namespace
+
+TEST_CASE("gru_gates equals the composition it replaces: values, gradients, gradcheck") {
+  Generator generator(5);
+  const std::size_t B = 3, H = 4;
+  Tensor<double> input_part(generator.normal<double>({B, 3 * H}), true);
+  Tensor<double> hidden_part(generator.normal<double>({B, 3 * H}), true);
+  Tensor<double> h(generator.normal<double>({B, H}), true);
+  const Tensor<double> w(generator.normal<double>({B, H}));
+  const Tensor<double> fused = gru_gates(input_part, hidden_part, h);
+  CHECK(close(fused.value(), gru_composed(input_part, hidden_part, h).value(), 1e-14));
+  const std::vector<Tensor<double>> inputs{input_part, hidden_part, h};
+  const auto fused_grads = grad(sum(gru_gates(input_part, hidden_part, h) * w), inputs);
+  const auto reference_grads = grad(sum(gru_composed(input_part, hidden_part, h) * w), inputs);
+  for (std::size_t k = 0; k < 3; ++k)
+    CHECK(close(fused_grads[k].value(), reference_grads[k].value(), 1e-14));
+  tape().reset();
+
+  const CheckedFunction f = [&](const std::vector<Tensor<double>>& in) {
+    return gru_gates(in[0], in[1], in[2]) * w;
+  };
+  const std::vector<Array<double>> values{generator.normal<double>({B, 3 * H}),
+                                          generator.normal<double>({B, 3 * H}),
+                                          generator.normal<double>({B, H})};
+  const GradcheckReport first = gradcheck(f, values);
+  CHECK_MESSAGE(first.passed(1e-6), first.str());
+  const GradcheckReport second = gradgradcheck(f, values);
+  CHECK_MESSAGE(second.passed(1e-6), second.str());
 }
