@@ -42,6 +42,7 @@
 
 #include "autodiff/ops.hpp"
 #include "char_lm_corpus.hpp"
+#include "layers/bptt.hpp"
 #include "layers/embedding.hpp"
 #include "layers/linear.hpp"
 #include "layers/recurrent.hpp"
@@ -141,20 +142,72 @@ struct Vocabulary {
   }
 };
 
-// ---- The model ----------------------------------------------------------------------------
-
-struct ModelConfig {
-  std::string cell = "lstm";
-  std::size_t vocab = 0, embed = 64, hidden = 256, layers = 1;
-  double dropout = 0;
-};
-
 // The recurrent state carried between chunks: h, and c for the LSTM; undefined means zeros.
 struct RecurrentState {
   Tensor<Real> h, c;
   RecurrentState detach() const {
     return {h.defined() ? h.detach() : h, c.defined() ? c.detach() : c};
   }
+};
+
+// NOTE [fused sequence op]
+// A single-layer model can run its whole recurrent layer as one tape op: ManualBPTT
+// (layers/bptt.hpp) runs the forward pass over all steps and the hand-derived backward pass on
+// plain arrays with one gemm per product, instead of a dozen recorded ops per time step. The
+// values are the layer's own equations (tests/test_bptt.cpp checks the two against each other),
+// and the parameters and their gradients are the same tensors, so checkpoints do not change.
+// char_lm --fused turns it on; whether it is faster depends on the sizes (measured on a loaded
+// 2-core machine: faster at hidden 256 in some runs, slower at 64-192), so it is not the default.
+SequenceOutput<Real> fused_sequence(CellKind kind, Module<Real>& rnn, const Tensor<Real>& x,
+                                    const RecurrentState& state) {
+  const std::size_t batch = x.shape()[1];
+  const Tensor<Real> weights[4] = {rnn.parameter("weight_ih_l0"), rnn.parameter("weight_hh_l0"),
+                                   rnn.parameter("bias_ih_l0"), rnn.parameter("bias_hh_l0")};
+  const std::size_t hidden = weights[1].shape()[1];
+  const bool lstm = has_cell_state(kind);
+  const Shape state_shape{batch, hidden};
+  auto initial = [&](const Tensor<Real>& given) {
+    return given.defined() ? reshape(given, state_shape) : Tensor<Real>::zeros(state_shape);
+  };
+  const Tensor<Real> h0 = initial(state.h), c0 = lstm ? initial(state.c) : Tensor<Real>();
+  auto bptt = std::make_shared<ManualBPTT<Real>>(
+      kind, RecurrentWeights<Real>{weights[0].value(), weights[1].value(), weights[2].value(),
+                                   weights[3].value()});
+  std::vector<Tensor<Real>> outputs{
+      Tensor<Real>(bptt->forward(x.value(), h0.value(),
+                                 lstm ? std::optional<Array<Real>>(c0.value()) : std::nullopt)),
+      Tensor<Real>(bptt->final_hidden())};
+  if (lstm) outputs.emplace_back(bptt->final_cell());
+  std::vector<Tensor<Real>> inputs{x, h0, weights[0], weights[1], weights[2], weights[3]};
+  if (lstm) inputs.push_back(c0);
+  const Shape y_shape = outputs[0].shape();
+  record_many<Real>(
+      "fused_sequence", inputs, outputs, [bptt, lstm, y_shape](std::span<const Tensor<Real>> g) {
+        auto optional = [](const Tensor<Real>& t) {
+          return t.defined() ? std::optional<Array<Real>>(t.value()) : std::nullopt;
+        };
+        const Array<Real> gy =
+            g[0].defined() ? g[0].value() : Array<Real>(xt::zeros<Real>(y_shape));
+        RecurrentGradients<Real> d =
+            bptt->backward(gy, optional(g[1]), lstm ? optional(g[2]) : std::nullopt);
+        std::vector<Tensor<Real>> grads{
+            Tensor<Real>(std::move(d.grad_x)),         Tensor<Real>(std::move(d.grad_h0)),
+            Tensor<Real>(std::move(d.grad_weight_ih)), Tensor<Real>(std::move(d.grad_weight_hh)),
+            Tensor<Real>(std::move(d.grad_bias_ih)),   Tensor<Real>(std::move(d.grad_bias_hh))};
+        if (lstm) grads.emplace_back(std::move(d.grad_c0));
+        return grads;
+      });
+  const Shape stacked{1, batch, hidden};
+  return {outputs[0], reshape(outputs[1], stacked),
+          lstm ? reshape(outputs[2], stacked) : Tensor<Real>()};
+}
+
+// ---- The model ----------------------------------------------------------------------------
+
+struct ModelConfig {
+  std::string cell = "lstm";
+  std::size_t vocab = 0, embed = 64, hidden = 256, layers = 1;
+  double dropout = 0;
 };
 
 // Submodules embedding / rnn / decoder, as a PyTorch module with those attributes names them.
@@ -178,7 +231,10 @@ class CharModel : public Module<Real> {
                        std::size_t batch, RecurrentState& state) {
     Tensor<Real> x = reshape(embedding.forward(indices), Shape{steps, batch, config_.embed});
     SequenceOutput<Real> out;
-    if (lstm_) {
+    if (fused && config_.layers == 1) {
+      const CellKind kind = lstm_ ? CellKind::lstm : gru_ ? CellKind::gru : CellKind::rnn_tanh;
+      out = fused_sequence(kind, *rnn_module_, x, state);
+    } else if (lstm_) {
       out = lstm_->forward(x, LSTMState<Real>{state.h, state.c});
     } else if (gru_) {
       out = gru_->forward(x, state.h);
@@ -239,6 +295,8 @@ class CharModel : public Module<Real> {
   Embedding<Real> embedding;
   Linear<Real> decoder;
   Generator dropout_generator;
+  // NOTE [fused sequence op]; off: the layer's step-by-step tape ops.
+  bool fused = false;
 };
 
 // ---- Checkpoint helpers -------------------------------------------------------------------
@@ -379,6 +437,7 @@ struct Options {
   std::string prompt;
   double temperature = 0.8;
   double log_every = 5;
+  bool fused = false;
 };
 
 std::string read_file(const std::string& path) {
@@ -443,6 +502,7 @@ int run(const Options& options) {
                 std::to_string(seq) + " + 1");
 
   CharModel model(config, options.seed);
+  model.fused = options.fused;
   Adam<Real> optimizer(model.parameters(), AdamOptions{.lr = options.lr});
   Generator data_generator(options.seed + 2), sample_generator(options.seed + 3);
   std::size_t step = 0;
@@ -701,8 +761,12 @@ int main(int argc, char** argv) {
                  "Loss-curve SVG (default: next to --save, as <name>_loss.svg)");
   app.add_option("--log-every", options.log_every, "Seconds between progress lines in logs")
       ->capture_default_str();
-  // For tests/pytorch/check_safetensors.py: the logits after each --prompt character.
-  app.add_option("--dump-logits", options.dump_logits)->group("");
+  app.add_flag("--fused", options.fused,
+               "Run a one-layer model's recurrent layer as one fused op with hand-derived BPTT "
+               "(layers/bptt.hpp) instead of step-by-step tape ops: the same values")
+      // For tests/pytorch/check_safetensors.py: the logits after each --prompt character.
+      app.add_option("--dump-logits", options.dump_logits)
+          ->group("");
   CLI11_PARSE(app, argc, argv);
   if (options.steps == 0 && options.seconds <= 0) {
     std::fprintf(stderr, "char_lm: error: give --steps or --seconds (or both)\n");
