@@ -156,7 +156,11 @@ struct SvgPlot {
           const double tick = d + std::log10(m);
           if (tick >= y_min && tick <= y_max) y_ticks.push_back(tick);
         }
-      if (y_ticks.size() < 2) y_ticks = {y_min, y_max};  // a range inside one 1-2-5 step
+      if (y_ticks.size() < 2) {  // a short range: evenly spaced values, placed on the log axis
+        y_ticks.clear();
+        for (double value : detail::nice_ticks(std::pow(10.0, y_min), std::pow(10.0, y_max), 4))
+          if (value > 0) y_ticks.push_back(std::log10(value));
+      }
     } else {
       y_ticks = detail::nice_ticks(y_min, y_max);
     }
