@@ -763,10 +763,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--fused", options.fused,
                "Run a one-layer model's recurrent layer as one fused op with hand-derived BPTT "
-               "(layers/bptt.hpp) instead of step-by-step tape ops: the same values")
-      // For tests/pytorch/check_safetensors.py: the logits after each --prompt character.
-      app.add_option("--dump-logits", options.dump_logits)
-          ->group("");
+               "(layers/bptt.hpp) instead of step-by-step tape ops: the same values");
+  // For tests/pytorch/check_safetensors.py: the logits after each --prompt character.
+  app.add_option("--dump-logits", options.dump_logits)->group("");
   CLI11_PARSE(app, argc, argv);
   if (options.steps == 0 && options.seconds <= 0) {
     std::fprintf(stderr, "char_lm: error: give --steps or --seconds (or both)\n");
