@@ -37,7 +37,7 @@ struct Flags {
   std::size_t batch = 32;
   double lr = 1e-3;
   double clip = 1.0;
-  long steps = 5000;
+  long steps = 6000;
   double seconds = 0;
   std::uint64_t seed = 0;
   std::string out = "adding_problem_out";
