@@ -13,8 +13,10 @@ build="${BUILD_DIR:-$root/build}"
 seconds="${DEMO_SECONDS:-90}"
 
 "$root/scripts/setup.sh"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTAPEGRAD_BUILD_BENCH=OFF \
-  -DTAPEGRAD_BUILD_TESTS=OFF >/dev/null
+# Only the build type is set, so a build directory shared with scripts/test.sh keeps its options.
+generator=()
+[ -f "$build/CMakeCache.txt" ] || generator=(-G Ninja)
+cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" --target char_lm -j 2
 out="$build/demo"
 mkdir -p "$out"
