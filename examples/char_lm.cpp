@@ -438,6 +438,8 @@ struct Options {
   double temperature = 0.8;
   double log_every = 5;
   bool fused = false;
+  // Model flags given on the command line, which a --resume checkpoint must agree with.
+  std::vector<std::string> explicit_model_flags;
 };
 
 std::string read_file(const std::string& path) {
@@ -480,6 +482,19 @@ int run(const Options& options) {
     config.hidden = meta.count("hidden");
     config.layers = meta.count("layers");
     config.dropout = meta.number("dropout");
+    // The checkpoint decides the model; a flag that asks for a different one is an error.
+    for (const std::string& flag : options.explicit_model_flags) {
+      const bool same = flag == "--cell"     ? options.cell == config.cell
+                        : flag == "--hidden" ? options.hidden == config.hidden
+                        : flag == "--layers" ? options.layers == config.layers
+                        : flag == "--embed"  ? options.embed == config.embed
+                                             : options.dropout == config.dropout;
+      if (!same)
+        throw Error(options.resume + " holds a model with cell " + config.cell + ", hidden " +
+                    std::to_string(config.hidden) + ", layers " + std::to_string(config.layers) +
+                    ", embed " + std::to_string(config.embed) + ", dropout " +
+                    number_text(config.dropout) + "; " + flag + " asks for another");
+    }
   } else {
     vocabulary = Vocabulary::of(text);
     config.cell = options.cell;
@@ -767,6 +782,8 @@ int main(int argc, char** argv) {
   // For tests/pytorch/check_safetensors.py: the logits after each --prompt character.
   app.add_option("--dump-logits", options.dump_logits)->group("");
   CLI11_PARSE(app, argc, argv);
+  for (const char* flag : {"--cell", "--hidden", "--layers", "--embed", "--dropout"})
+    if (app.count(flag)) options.explicit_model_flags.emplace_back(flag);
   if (options.steps == 0 && options.seconds <= 0) {
     std::fprintf(stderr, "char_lm: error: give --steps or --seconds (or both)\n");
     return 2;
