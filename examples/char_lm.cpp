@@ -516,6 +516,9 @@ int run(const Options& options) {
                 " characters, too few for --batch " + std::to_string(batch) + " windows of --seq " +
                 std::to_string(seq) + " + 1");
 
+  // Checked before training, so that a typo does not cost a training run.
+  const std::vector<std::size_t> prompt =
+      vocabulary.encode(decode_utf8(options.prompt), "--prompt");
   CharModel model(config, options.seed);
   model.fused = options.fused;
   Adam<Real> optimizer(model.parameters(), AdamOptions{.lr = options.lr});
@@ -676,8 +679,6 @@ int run(const Options& options) {
     std::printf("saved %s\n", options.save.c_str());
   }
 
-  const std::vector<std::size_t> prompt =
-      vocabulary.encode(decode_utf8(options.prompt), "--prompt");
   if (!options.dump_logits.empty()) {
     if (prompt.empty()) throw Error("--dump-logits needs a --prompt");
     save_safetensors<Real>(options.dump_logits, {{"logits", prompt_logits(model, prompt)}},
