@@ -111,6 +111,13 @@ std::string encode_utf8(const std::vector<char32_t>& codes) {
   return out;
 }
 
+// "U+005A": how Unicode names a code point.
+std::string code_point_name(char32_t c) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "U+%04X", static_cast<unsigned>(c));
+  return buffer;
+}
+
 // The sorted distinct characters of a text (Python's sorted(set(text)), as the peer builds it).
 struct Vocabulary {
   std::vector<char32_t> chars;
@@ -128,8 +135,8 @@ struct Vocabulary {
     for (char32_t c : text) {
       auto k = index(c);
       if (!k)
-        throw Error(what + ": character U+" + std::to_string(static_cast<unsigned>(c)) + " '" +
-                    encode_utf8({c}) + "' is not in the model's vocabulary");
+        throw Error(what + ": character " + code_point_name(c) + " '" + encode_utf8({c}) +
+                    "' is not in the model's vocabulary");
       out.push_back(*k);
     }
     return out;
