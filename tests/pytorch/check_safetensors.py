@@ -9,7 +9,7 @@ For each cell (lstm, gru, rnn), with one and two layers, this trains char_lm bri
 then parses the checkpoint with numpy alone (8-byte little-endian header length, JSON header,
 raw little-endian data; the `safetensors` package is not needed), builds a torch module with
 submodules embedding (nn.Embedding), rnn (nn.LSTM / nn.GRU / nn.RNN) and decoder (nn.Linear)
-from the config in the header's metadata, loads the parameters with load_state_dict(strict=True)
+from the config in the header's metadata (also for one-layer models trained with --fused), loads the parameters with load_state_dict(strict=True)
 (the `optimizer.` and `train_state.` entries are char_lm's own and are left out), runs the
 prompt from a zero state and compares its logits with the ones char_lm dumped (float32: to a
 relative error of 1e-5). It also checks that the metadata's vocabulary encodes the prompt and
@@ -68,13 +68,14 @@ class CharModel(nn.Module):
         return self.decoder(y[:, 0, :])
 
 
-def check(binary, cell, layers, directory, prompt):
-    model_path = os.path.join(directory, f"{cell}{layers}.safetensors")
-    logits_path = os.path.join(directory, f"{cell}{layers}_logits.safetensors")
+def check(binary, cell, layers, directory, prompt, extra=()):
+    tag = f"{cell}{layers}{''.join(extra)}"
+    model_path = os.path.join(directory, f"{tag}.safetensors")
+    logits_path = os.path.join(directory, f"{tag}_logits.safetensors")
     command = [binary, "--cell", cell, "--layers", str(layers), "--hidden", "24", "--embed", "12",
                "--seq", "16", "--batch", "4", "--steps", "15", "--seconds", "0", "--threads", "1",
                "--dropout", "0.1", "--sample", "0", "--save", model_path, "--prompt", prompt,
-               "--dump-logits", logits_path]
+               "--dump-logits", logits_path, *extra]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     tensors, meta = load_safetensors(model_path)
     dumped, _ = load_safetensors(logits_path)
@@ -95,7 +96,7 @@ def check(binary, cell, layers, directory, prompt):
         theirs = model(indices)
     error = ((ours - theirs).abs().max() / theirs.abs().max()).item()
     ok = ours.shape == theirs.shape and error < 1e-5
-    print(f"{cell:4s} layers {layers}: {len(state)} tensors loaded with strict=True, logits "
+    print(f"{cell:4s} layers {layers}{' ' + ' '.join(extra) if extra else ''}: {len(state)} tensors loaded with strict=True, logits "
           f"{tuple(ours.shape)}, relative error {error:.2e} {'ok' if ok else 'FAIL'}")
     return ok
 
@@ -112,6 +113,8 @@ def main():
         for cell in ("lstm", "gru", "rnn"):
             for layers in (1, 2):
                 ok &= check(args.char_lm, cell, layers, directory, prompt)
+            # The fused one-layer op (char_lm --fused) trains and evaluates the same model.
+            ok &= check(args.char_lm, cell, 1, directory, prompt, ("--fused",))
     print("all checkpoints load into PyTorch with matching logits" if ok else "FAILED")
     return 0 if ok else 1
 
