@@ -4,7 +4,7 @@
 #
 #   bench/compare.sh [--quick] [--reps N] [--configs "tiny medium large"]
 #                    [--cells "lstm gru rnn_tanh"] [--threads "1 2"] [--build DIR]
-#                    [--source DIR]
+#                    [--source DIR] [--table TSV]
 #
 # Configs: tiny (B=1,T=100,D=65,H=128), medium (B=32,T=64,D=64,H=256),
 #          large (B=64,T=64,D=256,H=512).
@@ -18,7 +18,8 @@
 # rounds. The machine is shared and noisy: only ratios from one run of this script, whose
 # processes alternate side by side, are comparable. Raw lines go to DIR/compare.tsv.
 # --build defaults to build-bench in the repository; --source builds tapegrad from another
-# checkout (the peer is always ../shared/bench/peers next to this repository).
+# checkout (the peer is always ../shared/bench/peers next to this repository). --table prints
+# the table of an earlier run's compare.tsv without building or running anything.
 #
 # Steps per process (timed/warm-up), as RESULTS.md: tiny 100/10, medium 30/3, large 8/2;
 # --quick: tiny 30/5, medium 8/2, large 3/1, one round unless --reps is given.
@@ -28,7 +29,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 peers=$(cd "$root/../shared/bench/peers" && pwd)
 build="$root/build-bench"
 source_dir="$root"
-quick=0 reps="" configs="tiny medium large" cells="lstm gru" thread_counts="1 2"
+quick=0 reps="" table="" configs="tiny medium large" cells="lstm gru" thread_counts="1 2"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) quick=1; shift ;;
@@ -38,11 +39,14 @@ while [[ $# -gt 0 ]]; do
     --threads) thread_counts=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     --source) source_dir=$2; shift 2 ;;
+    --table) table=$2; shift 2 ;;
     *) echo "compare.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
 [[ -n "$reps" ]] || reps=$((quick ? 1 : 3))
 
+tsv="$build/compare.tsv"
+if [[ -z "$table" ]]; then
 echo "building tapegrad (Release) in $build and the LibTorch peer in $build/peers" >&2
 cmake -S "$source_dir" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C "$build" rnn_bench >/dev/null
@@ -65,7 +69,6 @@ steps() {  # config -> flags
   else echo "--steps ${full[i]} --warmup ${full[i + 1]}"; fi
 }
 
-tsv="$build/compare.tsv"
 echo -e "config\tcell\tthreads\tvariant\trep\tmedian_ms\tgflops\tkept_mib\trss_mib" >"$tsv"
 # run <config> <cell> <threads> <variant> <rep> <env...> -- <command...>: appends one line.
 run() {
@@ -108,14 +111,17 @@ for ((rep = 0; rep < reps; ++rep)); do
   done
 done
 
+fi
+[[ -z "$table" ]] || tsv=$table
 # The table: per config, cell and threads the median over rounds of each variant.
-awk -F'\t' -v reps="$reps" -v quick="$quick" '
+awk -F'\t' '
   NR == 1 { next }
   {
     key = $1 SUBSEP $2 SUBSEP $3
     if (!(key in seen)) { seen[key] = 1; order[++n] = key }
     k = key SUBSEP $4
     ms[k, ++count[k]] = $6
+    if ($5 > max_rep) max_rep = $5
     kept[k] = $8; rss[k] = $9
   }
   function median(k,   i, j, t, a, c) {
@@ -126,19 +132,21 @@ awk -F'\t' -v reps="$reps" -v quick="$quick" '
     return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
   }
   END {
-    printf "%s, %d round(s) of alternated processes; ms per training step (median).\n\n", \
-      quick ? "Quick run" : "Full run", reps
-    print "| config | cell | threads | tapegrad autodiff | tapegrad manual | LibTorch fused | LibTorch cell / 2nd | LibTorch best | **autodiff / LibTorch best** | autodiff / manual | tape MiB | manual cache MiB | RSS MiB autodiff / manual |"
+    printf "%d round(s) of alternated processes; ms per training step (median over rounds).\n", max_rep + 1
+    print "Ratios: 1 thread against LibTorch fused (the targets) and its cell loop; 2 threads against"
+    print "the faster of its 2d and 2p settings.\n"
+    print "| config | cell | threads | tapegrad autodiff | tapegrad manual | LibTorch fused / 2d | LibTorch cell / 2p | **autodiff / LibTorch** | autodiff / LibTorch cell | autodiff / manual | tape MiB | manual cache MiB | RSS MiB autodiff / manual |"
     print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for (i = 1; i <= n; ++i) {
       split(order[i], f, SUBSEP)
       a = median(order[i] SUBSEP "autodiff"); m = median(order[i] SUBSEP "manual")
       if (f[3] == 1) { t1 = median(order[i] SUBSEP "torch_fused"); t2 = median(order[i] SUBSEP "torch_cell"); l1 = "fused"; l2 = "cell" }
       else { t1 = median(order[i] SUBSEP "torch_2d"); t2 = median(order[i] SUBSEP "torch_2p"); l1 = "2d"; l2 = "2p" }
-      best = t1 < t2 ? t1 : t2; bl = t1 < t2 ? l1 : l2
-      printf "| %s | %s | %s | %.2f | %.2f | %.2f%s | %.2f%s | %.2f (%s) | **%.2f** | %.2f | %s | %s | %s / %s |\n", \
-        f[1], f[2], f[3], a, m, t1, f[3] == 1 ? "" : " (2d)", t2, f[3] == 1 ? "" : " (2p)", best, bl, \
-        a / best, a / m, kept[order[i] SUBSEP "autodiff"], kept[order[i] SUBSEP "manual"], \
+      if (f[3] == 1) { best = t1; bl = "fused"; versus_cell = sprintf("%.2f", a / t2) }
+      else { best = t1 < t2 ? t1 : t2; bl = t1 < t2 ? l1 : l2; versus_cell = "–" }
+      printf "| %s | %s | %s | %.2f | %.2f | %.2f | %.2f | **%.2f** (%s) | %s | %.2f | %s | %s | %s / %s |\n", \
+        f[1], f[2], f[3], a, m, t1, t2, a / best, bl, versus_cell, a / m, \
+        kept[order[i] SUBSEP "autodiff"], kept[order[i] SUBSEP "manual"], \
         rss[order[i] SUBSEP "autodiff"], rss[order[i] SUBSEP "manual"]
     }
   }' "$tsv"
