@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "autodiff/ops.hpp"
+#include "cli_main.hpp"
 #include "examples/progress.hpp"
 #include "examples/sequence_regressor.hpp"
 #include "examples/svg_plot.hpp"
@@ -198,55 +199,40 @@ int run(const Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    CLI::App app{
-        "The adding problem: two channels (values in [0,1], a marker with one 1 in each half); "
-        "predict the sum of the two marked values after the last step. Trains with Adam and "
-        "global-norm clipping, evaluates a fixed held-out set of 1000 sequences every 250 steps. "
-        "Writes DIR/adding_problem_<cell>_T<T>.svg (test MSE against steps, log scale, with the "
-        "always-1 baseline) and .csv next to it. Stdout's last line: "
-        "'test_mse: <float> steps: <int> seconds: <float>' (with --cell all, one such line "
-        "after each cell)."};
-    Flags flags;
-    app.add_option("--cell", flags.cell,
-                   "rnn_tanh, irnn (relu, identity W_hh, zero bias), lstm, gru or all")
-        ->check(CLI::IsMember({"rnn_tanh", "irnn", "lstm", "gru", "all"}))
-        ->capture_default_str();
-    app.add_option("--T", flags.length, "sequence length")->capture_default_str();
-    app.add_option("--hidden", flags.hidden, "hidden size")->capture_default_str();
-    app.add_option("--batch", flags.batch, "sequences per training step")->capture_default_str();
-    app.add_option("--lr", flags.lr, "Adam learning rate")->capture_default_str();
-    app.add_option("--clip", flags.clip, "global gradient-norm limit, 0 for none")
-        ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
-    app.add_option("--steps", flags.steps, "training steps per cell, 0 for no limit")
-        ->capture_default_str();
-    app.add_option("--seconds", flags.seconds, "training time limit per cell, 0 for none")
-        ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
-    app.add_option("--seed", flags.seed, "seed of the initialisation, data and test set")
-        ->capture_default_str();
-    app.add_option("--out", flags.out, "directory for the picture and the CSV")
-        ->capture_default_str();
-    app.add_option("--eval-every", flags.eval_every, "steps between test evaluations")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    app.add_option("--test-size", flags.test_size, "held-out sequences")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    try {
-      app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-      return app.exit(e);
-    }
-    return run(flags);
-  } catch (const std::exception& e) {
-    std::string message = e.what();
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    std::fprintf(stderr, "adding_problem: %s\n", message.c_str());
-    return 1;
-  } catch (...) {
-    std::fprintf(stderr, "adding_problem: unknown error\n");
-    return 1;
-  }
+  CLI::App app{
+      "The adding problem: two channels (values in [0,1], a marker with one 1 in each half); "
+      "predict the sum of the two marked values after the last step. Trains with Adam and "
+      "global-norm clipping, evaluates a fixed held-out set of 1000 sequences every 250 steps. "
+      "Writes DIR/adding_problem_<cell>_T<T>.svg (test MSE against steps, log scale, with the "
+      "always-1 baseline) and .csv next to it. Stdout's last line: "
+      "'test_mse: <float> steps: <int> seconds: <float>' (with --cell all, one such line "
+      "after each cell)."};
+  Flags flags;
+  app.add_option("--cell", flags.cell,
+                 "rnn_tanh, irnn (relu, identity W_hh, zero bias), lstm, gru or all")
+      ->check(CLI::IsMember({"rnn_tanh", "irnn", "lstm", "gru", "all"}))
+      ->capture_default_str();
+  app.add_option("--T", flags.length, "sequence length")->capture_default_str();
+  app.add_option("--hidden", flags.hidden, "hidden size")->capture_default_str();
+  app.add_option("--batch", flags.batch, "sequences per training step")->capture_default_str();
+  app.add_option("--lr", flags.lr, "Adam learning rate")->capture_default_str();
+  app.add_option("--clip", flags.clip, "global gradient-norm limit, 0 for none")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--steps", flags.steps, "training steps per cell, 0 for no limit")
+      ->capture_default_str();
+  app.add_option("--seconds", flags.seconds, "training time limit per cell, 0 for none")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--seed", flags.seed, "seed of the initialisation, data and test set")
+      ->capture_default_str();
+  app.add_option("--out", flags.out, "directory for the picture and the CSV")
+      ->capture_default_str();
+  app.add_option("--eval-every", flags.eval_every, "steps between test evaluations")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--test-size", flags.test_size, "held-out sequences")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  return run_cli("adding_problem", app, argc, argv, [&] { return run(flags); });
 }

@@ -18,6 +18,7 @@
 
 #include "autodiff/gradcheck.hpp"
 #include "autodiff/ops.hpp"
+#include "cli_main.hpp"
 #include "examples/notes_a_lstm.hpp"
 #include "examples/progress.hpp"
 #include "examples/svg_plot.hpp"
@@ -250,37 +251,22 @@ int run(const Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    CLI::App app{
-        "User-written cells: the Notes A LSTM and a minimal gated unit, gradchecked, then "
-        "trained to name the most frequent symbol of a sequence (softmax after the last step). "
-        "Writes DIR/custom_cell_loss.svg (training loss of both against steps, with chance "
-        "ln k). Last line: 'accuracy notes_a_lstm: <float> minimal_gated: <float>'."};
-    Flags flags;
-    app.add_option("--symbols", flags.symbols, "alphabet size k")->capture_default_str();
-    app.add_option("--length", flags.length, "sequence length")->capture_default_str();
-    app.add_option("--hidden", flags.hidden, "hidden size")->capture_default_str();
-    app.add_option("--batch", flags.batch, "sequences per step")->capture_default_str();
-    app.add_option("--steps", flags.steps, "training steps per cell")->capture_default_str();
-    app.add_option("--lr", flags.lr, "Adam learning rate")->capture_default_str();
-    app.add_option("--test-size", flags.test_size, "held-out sequences")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    app.add_option("--seed", flags.seed, "random seed")->capture_default_str();
-    app.add_option("--out", flags.out, "directory for the picture")->capture_default_str();
-    try {
-      app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-      return app.exit(e);
-    }
-    return run(flags);
-  } catch (const std::exception& e) {
-    std::string message = e.what();
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    std::fprintf(stderr, "custom_cell: %s\n", message.c_str());
-    return 1;
-  } catch (...) {
-    std::fprintf(stderr, "custom_cell: unknown error\n");
-    return 1;
-  }
+  CLI::App app{
+      "User-written cells: the Notes A LSTM and a minimal gated unit, gradchecked, then "
+      "trained to name the most frequent symbol of a sequence (softmax after the last step). "
+      "Writes DIR/custom_cell_loss.svg (training loss of both against steps, with chance "
+      "ln k). Last line: 'accuracy notes_a_lstm: <float> minimal_gated: <float>'."};
+  Flags flags;
+  app.add_option("--symbols", flags.symbols, "alphabet size k")->capture_default_str();
+  app.add_option("--length", flags.length, "sequence length")->capture_default_str();
+  app.add_option("--hidden", flags.hidden, "hidden size")->capture_default_str();
+  app.add_option("--batch", flags.batch, "sequences per step")->capture_default_str();
+  app.add_option("--steps", flags.steps, "training steps per cell")->capture_default_str();
+  app.add_option("--lr", flags.lr, "Adam learning rate")->capture_default_str();
+  app.add_option("--test-size", flags.test_size, "held-out sequences")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--seed", flags.seed, "random seed")->capture_default_str();
+  app.add_option("--out", flags.out, "directory for the picture")->capture_default_str();
+  return run_cli("custom_cell", app, argc, argv, [&] { return run(flags); });
 }

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "autodiff/ops.hpp"
+#include "cli_main.hpp"
 #include "examples/progress.hpp"
 #include "examples/sequence_regressor.hpp"
 #include "examples/svg_plot.hpp"
@@ -268,46 +269,31 @@ int run(const Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    CLI::App app{
-        "Notes E's time series: a synthetic daily price whose rare 'tariff' news moves it for "
-        "--tariff-days days; one-day-ahead forecasts by a tanh RNN, an LSTM and a GRU over "
-        "windows of --window days. Writes DIR/timeseries_forecast.svg (forecasts against the "
-        "truth on the test range) and DIR/timeseries_loss.svg (training loss). Last line: "
-        "'test_rmse: <cell> <float> ... persistence <float>'."};
-    Flags flags;
-    app.add_option("--cells", flags.cells, "comma-separated: rnn_tanh, irnn, lstm, gru")
-        ->capture_default_str();
-    app.add_option("--days", flags.days, "length of the series (last 30% is the test range)")
-        ->capture_default_str();
-    app.add_option("--window", flags.window, "days of history per forecast")->capture_default_str();
-    app.add_option("--tariff-days", flags.tariff_days, "days a tariff keeps moving the price")
-        ->capture_default_str();
-    app.add_option("--tariff-size", flags.tariff_size, "total move of one tariff")
-        ->capture_default_str();
-    app.add_option("--hidden", flags.hidden, "hidden size")->capture_default_str();
-    app.add_option("--batch", flags.batch, "windows per step")->capture_default_str();
-    app.add_option("--steps", flags.steps, "training steps per cell")->capture_default_str();
-    app.add_option("--lr", flags.lr, "Adam learning rate")->capture_default_str();
-    app.add_option("--seed", flags.seed, "random seed (series, initialisation, batches)")
-        ->capture_default_str();
-    app.add_option("--plot-days", flags.plot_days, "test days shown in the forecast picture")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    app.add_option("--out", flags.out, "directory for the pictures")->capture_default_str();
-    try {
-      app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-      return app.exit(e);
-    }
-    return run(flags);
-  } catch (const std::exception& e) {
-    std::string message = e.what();
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    std::fprintf(stderr, "timeseries: %s\n", message.c_str());
-    return 1;
-  } catch (...) {
-    std::fprintf(stderr, "timeseries: unknown error\n");
-    return 1;
-  }
+  CLI::App app{
+      "Notes E's time series: a synthetic daily price whose rare 'tariff' news moves it for "
+      "--tariff-days days; one-day-ahead forecasts by a tanh RNN, an LSTM and a GRU over "
+      "windows of --window days. Writes DIR/timeseries_forecast.svg (forecasts against the "
+      "truth on the test range) and DIR/timeseries_loss.svg (training loss). Last line: "
+      "'test_rmse: <cell> <float> ... persistence <float>'."};
+  Flags flags;
+  app.add_option("--cells", flags.cells, "comma-separated: rnn_tanh, irnn, lstm, gru")
+      ->capture_default_str();
+  app.add_option("--days", flags.days, "length of the series (last 30% is the test range)")
+      ->capture_default_str();
+  app.add_option("--window", flags.window, "days of history per forecast")->capture_default_str();
+  app.add_option("--tariff-days", flags.tariff_days, "days a tariff keeps moving the price")
+      ->capture_default_str();
+  app.add_option("--tariff-size", flags.tariff_size, "total move of one tariff")
+      ->capture_default_str();
+  app.add_option("--hidden", flags.hidden, "hidden size")->capture_default_str();
+  app.add_option("--batch", flags.batch, "windows per step")->capture_default_str();
+  app.add_option("--steps", flags.steps, "training steps per cell")->capture_default_str();
+  app.add_option("--lr", flags.lr, "Adam learning rate")->capture_default_str();
+  app.add_option("--seed", flags.seed, "random seed (series, initialisation, batches)")
+      ->capture_default_str();
+  app.add_option("--plot-days", flags.plot_days, "test days shown in the forecast picture")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--out", flags.out, "directory for the pictures")->capture_default_str();
+  return run_cli("timeseries", app, argc, argv, [&] { return run(flags); });
 }
