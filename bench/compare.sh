@@ -13,7 +13,8 @@
 # With 1 thread LibTorch runs --impl fused and --impl cell (its LSTMCell/GRUCell loop). With 2
 # threads it runs its two best 2-core settings from ../shared/bench/peers/RESULTS.md, "2d"
 # (--threads 1 --blas-threads 2) and "2p" (OMP_WAIT_POLICY=PASSIVE --threads 2), both fused, and
-# the table takes the faster; tapegrad runs --threads 2 (OpenBLAS threads).
+# the table takes the faster; tapegrad runs --threads 2 (batch slices on two threads, see
+# bench/rnn_bench.cpp; tiny, with a batch of 1, gives OpenBLAS the threads instead).
 # Each process prints the median of its timed steps; a table cell is the median over --reps
 # rounds. The machine is shared and noisy: only ratios from one run of this script, whose
 # processes alternate side by side, are comparable. Raw lines go to DIR/compare.tsv.

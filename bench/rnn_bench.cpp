@@ -4,7 +4,9 @@
 //   rnn_bench --cell {rnn_tanh,lstm,gru} --batch B --seq T --input D --hidden H
 //             --steps N --warmup W --threads K --impl {autodiff,manual}
 //
-// --threads sets OpenBLAS's thread count (tapegrad itself runs on one thread).
+// --threads K: for --impl autodiff with a batch of at least K, K threads each train a slice of
+// the batch (DataParallel, layers/data_parallel.hpp) with a one-thread OpenBLAS; otherwise (and
+// with --parallel blas) one thread records and OpenBLAS gets K threads.
 //
 // One training step: zero grads; forward a one-layer recurrent net over x (T,B,D) from a zero
 // state; loss = mean((y - target)^2) with y the (T,B,H) stack of hidden outputs; backward; one
@@ -30,6 +32,7 @@
 
 #include "autodiff/ops.hpp"
 #include "layers/bptt.hpp"
+#include "layers/data_parallel.hpp"
 #include "layers/recurrent.hpp"
 #include "optim/adam.hpp"
 
@@ -43,7 +46,7 @@ using namespace tapegrad;
 namespace {
 
 struct Args {
-  std::string cell = "lstm", impl = "autodiff";
+  std::string cell = "lstm", impl = "autodiff", parallel = "batch";
   long batch = 32, seq = 64, input = 64, hidden = 256;
   int steps = 20, warmup = 3, threads = 1;
 };
@@ -68,15 +71,23 @@ Args parse(int argc, char** argv) {
   };
   take("cell", a.cell), take("impl", a.impl), take("batch", a.batch), take("seq", a.seq);
   take("input", a.input), take("hidden", a.hidden), take("steps", a.steps);
-  take("warmup", a.warmup), take("threads", a.threads);
+  take("warmup", a.warmup), take("threads", a.threads), take("parallel", a.parallel);
   if (!kv.empty()) throw std::invalid_argument("unknown option: --" + kv.begin()->first);
   if (a.cell != "rnn_tanh" && a.cell != "lstm" && a.cell != "gru")
     throw std::invalid_argument("bad --cell " + a.cell + " (rnn_tanh, lstm or gru)");
   if (a.impl != "autodiff" && a.impl != "manual")
     throw std::invalid_argument("bad --impl " + a.impl + " (autodiff or manual)");
+  if (a.parallel != "batch" && a.parallel != "blas")
+    throw std::invalid_argument("bad --parallel " + a.parallel + " (batch or blas)");
   if (a.steps < 1 || a.threads < 1 || a.batch < 1 || a.seq < 1 || a.input < 1 || a.hidden < 1)
     throw std::invalid_argument("--steps, --threads and the sizes must be >= 1");
   return a;
+}
+
+// Threads that each train a slice of the batch; 1 when OpenBLAS gets the threads instead.
+std::size_t data_parallel_threads(const Args& a) {
+  const bool sliced = a.impl == "autodiff" && a.parallel == "batch" && a.batch >= a.threads;
+  return sliced ? static_cast<std::size_t>(a.threads) : 1;
 }
 
 double peak_rss_mib() {
@@ -92,19 +103,45 @@ struct Net {
   std::function<float(std::size_t* kept_bytes)> train_step;
 };
 
-// The sequence layer on the tape.
+// The sequence layer on the tape; with threads > 1, each thread takes a slice of the batch.
 template <class Layer>
-Net autodiff_net(std::shared_ptr<Layer> layer, const Tensor<float>& x, const Tensor<float>& target,
+Net autodiff_net(const std::function<std::unique_ptr<Layer>()>& make_layer, std::size_t threads,
+                 const Tensor<float>& x, const Tensor<float>& target,
                  std::shared_ptr<Adam<float>>& adam) {
+  std::shared_ptr<Layer> layer = make_layer();
   Net net{layer->parameters(), {}};
   adam = std::make_shared<Adam<float>>(net.parameters, AdamOptions{.lr = 1e-3});
-  net.train_step = [layer, x, target, &adam](std::size_t* kept_bytes) {
+  if (threads == 1) {
+    net.train_step = [layer, x, target, &adam](std::size_t* kept_bytes) {
+      adam->zero_grad();
+      Tensor<float> loss = mse_loss(layer->forward(x).output, target);
+      if (kept_bytes) *kept_bytes = tape().memory_report().total_bytes();
+      loss.backward();
+      adam->step();
+      return loss.item();
+    };
+    return net;
+  }
+  // Each slice's input and target are cut once: the data is the same every step.
+  const std::size_t batch = x.shape()[1];
+  auto slices = std::make_shared<std::vector<std::pair<Tensor<float>, Tensor<float>>>>();
+  for (std::size_t k = 0; k < threads; ++k) {
+    const std::size_t begin = batch * k / threads, rows = batch * (k + 1) / threads - begin;
+    slices->emplace_back(narrow(x, 1, begin, rows).detach(), narrow(target, 1, begin, rows).detach());
+  }
+  auto parallel = std::make_shared<DataParallel<Layer>>(*layer, threads, make_layer);
+  net.train_step = [layer, parallel, slices, batch, &adam](std::size_t* kept_bytes) {
     adam->zero_grad();
-    Tensor<float> loss = mse_loss(layer->forward(x).output, target);
-    if (kept_bytes) *kept_bytes = tape().memory_report().total_bytes();
-    loss.backward();
+    const float loss = parallel->backward(batch, [&](Layer& module, const Shard& shard) {
+      const auto& [x_slice, target_slice] = (*slices)[shard.index];
+      Tensor<float> slice_loss = mse_loss(module.forward(x_slice).output, target_slice) *
+                                 static_cast<float>(shard.weight());
+      // The calling thread's tape holds slice 0 only: the report is per thread.
+      if (kept_bytes && shard.index == 0) *kept_bytes = tape().memory_report().total_bytes();
+      return slice_loss;
+    });
     adam->step();
-    return loss.item();
+    return loss;
   };
   return net;
 }
@@ -112,19 +149,16 @@ Net autodiff_net(std::shared_ptr<Layer> layer, const Tensor<float>& x, const Ten
 Net make_autodiff(const Args& a, const Tensor<float>& x, const Tensor<float>& target,
                   std::shared_ptr<Adam<float>>& adam) {
   const auto D = static_cast<std::size_t>(a.input), H = static_cast<std::size_t>(a.hidden);
-  if (a.cell == "lstm") {
-    LSTMOptions options;
+  const std::size_t threads = data_parallel_threads(a);
+  auto build = [&](auto options, auto* layer_type) {
+    using Layer = std::remove_pointer_t<decltype(layer_type)>;
     options.input_size = D, options.hidden_size = H;
-    return autodiff_net(std::make_shared<LSTM<float>>(options, 0), x, target, adam);
-  }
-  if (a.cell == "gru") {
-    GRUOptions options;
-    options.input_size = D, options.hidden_size = H;
-    return autodiff_net(std::make_shared<GRU<float>>(options, 0), x, target, adam);
-  }
-  RNNOptions options;
-  options.input_size = D, options.hidden_size = H;
-  return autodiff_net(std::make_shared<RNN<float>>(options, 0), x, target, adam);
+    return autodiff_net<Layer>([options] { return std::make_unique<Layer>(options, 0); },
+                               threads, x, target, adam);
+  };
+  if (a.cell == "lstm") return build(LSTMOptions{}, static_cast<LSTM<float>*>(nullptr));
+  if (a.cell == "gru") return build(GRUOptions{}, static_cast<GRU<float>*>(nullptr));
+  return build(RNNOptions{}, static_cast<RNN<float>*>(nullptr));
 }
 
 // ManualBPTT on the parameters of the same layer (same initialisation), the gradients handed
@@ -160,9 +194,12 @@ Net make_manual(const Args& a, const Tensor<float>& x, const Tensor<float>& targ
 int main(int argc, char** argv) try {
   const Args a = parse(argc, argv);
   std::printf("defaults: openblas threads %d\n", openblas_get_num_threads());
-  openblas_set_num_threads(a.threads);
-  std::printf("cell %s impl %s B %ld T %ld D %ld H %ld | openblas threads %d\n", a.cell.c_str(),
-              a.impl.c_str(), a.batch, a.seq, a.input, a.hidden, openblas_get_num_threads());
+  const std::size_t slices = data_parallel_threads(a);
+  openblas_set_num_threads(slices > 1 ? 1 : a.threads);
+  std::printf("cell %s impl %s B %ld T %ld D %ld H %ld | batch slices on threads %zu, openblas "
+              "threads %d\n",
+              a.cell.c_str(), a.impl.c_str(), a.batch, a.seq, a.input, a.hidden, slices,
+              openblas_get_num_threads());
 
   const auto T = static_cast<std::size_t>(a.seq), B = static_cast<std::size_t>(a.batch);
   Generator data(1);
