@@ -38,6 +38,9 @@ void Linear<T>::reset_parameters(Generator& generator) {
 
 template <class T>
 Tensor<T> Linear<T>::forward(const Tensor<T>& x) const {
+  if (!x.defined())
+    throw Error("Linear: input is undefined, expected (..., " + std::to_string(in_features_) +
+                ") with at least 2 axes");
   if (x.dim() < 2 || x.shape().back() != in_features_)
     throw Error("Linear: input of shape " + shape_str(x.shape()) + ", expected (..., " +
                 std::to_string(in_features_) + ") with at least 2 axes");

@@ -113,9 +113,14 @@ SequenceOutput<T> StackedRecurrent<T, Cell>::run(const Tensor<T>& input, const T
   using R = Recurrence<T, Cell>;
   constexpr bool is_lstm = std::is_same_v<Cell, LSTMCell<T>>;
   const std::string layer_name = this->type_name();
-  if (input.dim() != 3 || input.shape()[2] != input_size_ || input.shape()[0] == 0)
-    throw Error(layer_name + ": input of shape " + shape_str(input.shape()) + ", expected (T, B, " +
-                std::to_string(input_size_) + ") with T >= 1");
+  // NOTE [empty inputs]
+  const std::string expected = "expected (T, B, " + std::to_string(input_size_) + ") with T >= 1";
+  if (!input.defined()) throw Error(layer_name + ": input is undefined, " + expected);
+  if (input.dim() != 3 || input.shape()[2] != input_size_)
+    throw Error(layer_name + ": input of shape " + shape_str(input.shape()) + ", " + expected);
+  if (input.shape()[0] == 0)
+    throw Error(layer_name + ": input of shape " + shape_str(input.shape()) +
+                " has no time steps, " + expected);
   const std::size_t steps = input.shape()[0], batch = input.shape()[1];
   const std::size_t stacked = num_layers() * num_directions();
   const std::size_t cell_size = cells_[0]->options().hidden_size;

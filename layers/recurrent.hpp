@@ -15,6 +15,14 @@
 // at padded steps are zero, which is what PyTorch's packed sequences give: h_n holds each
 // sequence's state after its own last step, the reverse direction starts at that step, and
 // neither the outputs nor any gradient depend on what the padding contains.
+//
+// NOTE [empty inputs]
+// An input with no time steps (T = 0) is an Error, as in PyTorch's nn.RNN / nn.LSTM / nn.GRU:
+// running a layer over nothing is almost always an empty chunk from a data pipeline. An empty
+// batch (B = 0) is not an error: the output is (T, 0, dirs * H_out) and h_n, c_n have 0 rows, as
+// in PyTorch, which accepts a 0-batch in every nn module; the same holds for the cells, Linear
+// and Embedding (an empty index list gives (0, embedding_dim)). Mind that a loss averaged over
+// no elements is NaN.
 #pragma once
 
 #include <cstdint>
