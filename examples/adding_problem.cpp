@@ -149,6 +149,8 @@ int run(const Flags& flags) {
   else
     cells = {parse_cell_choice(flags.cell)};
 
+  examples::make_output_directory("--out", flags.out);  // fail before training, not after
+
   // The held-out set: fixed by the seed, independent of the training stream.
   std::mt19937_64 test_engine(flags.seed * 104729 + 1000003);
   const Batch test = make_batch(flags.length, flags.test_size, test_engine);
@@ -158,7 +160,6 @@ int run(const Flags& flags) {
       "test MSE %.4f\n",
       flags.length, flags.hidden, flags.batch, flags.lr, flags.clip, baseline);
 
-  std::filesystem::create_directories(flags.out);
   const std::string stem = "adding_problem_" + flags.cell + "_T" + std::to_string(flags.length);
   std::ofstream csv(std::filesystem::path(flags.out) / (stem + ".csv"));
   if (!csv)

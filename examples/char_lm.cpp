@@ -27,9 +27,11 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -42,6 +44,7 @@
 
 #include "autodiff/ops.hpp"
 #include "char_lm_corpus.hpp"
+#include "cli_main.hpp"
 #include "layers/bptt.hpp"
 #include "layers/embedding.hpp"
 #include "layers/linear.hpp"
@@ -451,9 +454,12 @@ struct Options {
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("--text " + path + ": cannot open");
+  if (!in) throw Error("--text " + path + ": cannot open (" + std::strerror(errno) + ")");
+  // A directory opens, then reads as nothing: say so rather than call it empty.
+  if (std::filesystem::is_directory(path)) throw Error("--text " + path + ": is a directory");
   std::ostringstream out;
   out << in.rdbuf();
+  if (in.bad()) throw Error("--text " + path + ": cannot read (" + std::strerror(errno) + ")");
   return out.str();
 }
 
@@ -467,11 +473,19 @@ std::string default_plot_path(const Options& options) {
 
 int run(const Options& options) {
   openblas_set_num_threads(options.threads);
+  // Every file the run will write, checked before it trains.
+  if (!options.save.empty()) examples::check_output_file("--save", options.save);
+  if (!options.plot.empty()) examples::check_output_file("--plot", options.plot);
+  if (!options.dump_logits.empty())
+    examples::check_output_file("--dump-logits", options.dump_logits);
 
   // The text, its vocabulary, and where training resumes from.
+  const std::string corpus_name =
+      options.text.empty() ? "the default corpus" : "--text " + options.text;
   const std::string raw =
       options.text.empty() ? std::string(kDefaultCorpus) : read_file(options.text);
   const std::vector<char32_t> text = decode_utf8(raw);
+  if (text.empty()) throw Error(corpus_name + " is empty");
   std::optional<SafetensorsFile<Real>> checkpoint;
   ModelConfig config;
   Vocabulary vocabulary;
@@ -500,10 +514,15 @@ int run(const Options& options) {
         throw Error(options.resume + " holds a model with cell " + config.cell + ", hidden " +
                     std::to_string(config.hidden) + ", layers " + std::to_string(config.layers) +
                     ", embed " + std::to_string(config.embed) + ", dropout " +
-                    number_text(config.dropout) + "; " + flag + " asks for another");
+                    number_text(config.dropout) + ", not what " + flag + " asks for");
     }
   } else {
     vocabulary = Vocabulary::of(text);
+    // One character would make a "model" that is certain of every next character.
+    if (vocabulary.size() < 2)
+      throw Error(corpus_name + " has only one distinct character (" +
+                  code_point_name(vocabulary.chars[0]) + " '" + encode_utf8(vocabulary.chars) +
+                  "'), a language model needs at least 2");
     config.cell = options.cell;
     config.embed = options.embed;
     config.hidden = options.hidden;
@@ -511,8 +530,7 @@ int run(const Options& options) {
     config.dropout = options.dropout;
   }
   config.vocab = vocabulary.size();
-  const std::vector<std::size_t> data =
-      vocabulary.encode(text, options.text.empty() ? "the default corpus" : options.text);
+  const std::vector<std::size_t> data = vocabulary.encode(text, corpus_name);
   const std::size_t split = static_cast<std::size_t>(0.9 * double(data.size()));
   const std::vector<std::size_t> train(data.begin(), data.begin() + split);
   const std::vector<std::size_t> val(data.begin() + split, data.end());
@@ -729,10 +747,9 @@ int main(int argc, char** argv) {
       "corpus of public-domain verse; prints validation loss, samples, and as its last line "
       "'val_loss_nats: <float> chars_per_s: <float>'.",
       "char_lm"};
+  // Not CLI::ExistingFile: its error takes two lines; read_file's takes one.
   app.add_option("--text", options.text,
-                 "Train on this UTF-8 text file (default: the embedded "
-                 "corpus)")
-      ->check(CLI::ExistingFile);
+                 "Train on this UTF-8 text file (default: the embedded corpus)");
   app.add_option("--cell", options.cell, "Recurrent cell")
       ->check(CLI::IsMember({"rnn", "lstm", "gru"}))
       ->capture_default_str();
@@ -789,19 +806,11 @@ int main(int argc, char** argv) {
                "(layers/bptt.hpp) instead of step-by-step tape ops: the same values");
   // For tests/pytorch/check_safetensors.py: the logits after each --prompt character.
   app.add_option("--dump-logits", options.dump_logits)->group("");
-  CLI11_PARSE(app, argc, argv);
-  for (const char* flag : {"--cell", "--hidden", "--layers", "--embed", "--dropout"})
-    if (app.count(flag)) options.explicit_model_flags.emplace_back(flag);
-  if (options.steps == 0 && options.seconds <= 0) {
-    std::fprintf(stderr, "char_lm: error: give --steps or --seconds (or both)\n");
-    return 2;
-  }
-  try {
+  return run_cli("char_lm", app, argc, argv, [&] {
+    for (const char* flag : {"--cell", "--hidden", "--layers", "--embed", "--dropout"})
+      if (app.count(flag)) options.explicit_model_flags.emplace_back(flag);
+    if (options.steps == 0 && options.seconds <= 0)
+      throw std::invalid_argument("give --steps or --seconds (or both)");
     return run(options);
-  } catch (const std::exception& e) {
-    std::string message = e.what();
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    std::fprintf(stderr, "char_lm: error: %s\n", message.c_str());
-    return 1;
-  }
+  });
 }

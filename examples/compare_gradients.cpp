@@ -33,6 +33,7 @@
 
 #include "autodiff/gradcheck.hpp"
 #include "autodiff/ops.hpp"
+#include "cli_main.hpp"
 #include "examples/recurrent_comparison.hpp"
 #include "layers/bptt.hpp"
 
@@ -369,32 +370,26 @@ int run_table(const std::vector<CellKind>& kinds, const TableOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    CLI::App app{
-        "Hand-derived BPTT vs the tape vs finite differences; with --npy-in/--npy-out, the "
-        "PyTorch file contract."};
-    std::string cell, in_dir, out_dir;
-    TableOptions table;
-    app.add_option("--cell", cell, "rnn_tanh, rnn_relu, lstm, gru (PyTorch's) or gru_original")
-        ->check(CLI::IsMember({"rnn_tanh", "rnn_relu", "lstm", "gru", "gru_original"}));
-    auto* npy_in = app.add_option("--npy-in", in_dir, "directory of the input .npy files");
-    auto* npy_out = app.add_option("--npy-out", out_dir, "directory for the output .npy files");
-    npy_in->needs(npy_out);
-    npy_out->needs(npy_in);
-    app.add_option("--steps", table.steps, "table: sequence length T")->capture_default_str();
-    app.add_option("--batch", table.batch, "table: batch size B")->capture_default_str();
-    app.add_option("--input-size", table.input, "table: input size D")->capture_default_str();
-    app.add_option("--hidden-size", table.hidden, "table: hidden size H")->capture_default_str();
-    app.add_option("--seed", table.seed, "table: random seed")->capture_default_str();
-    app.add_option("--repeats", table.repeats, "table: timed runs per measurement")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    try {
-      app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-      return app.exit(e);
-    }
-
+  CLI::App app{
+      "Hand-derived BPTT vs the tape vs finite differences; with --npy-in/--npy-out, the "
+      "PyTorch file contract."};
+  std::string cell, in_dir, out_dir;
+  TableOptions table;
+  app.add_option("--cell", cell, "rnn_tanh, rnn_relu, lstm, gru (PyTorch's) or gru_original")
+      ->check(CLI::IsMember({"rnn_tanh", "rnn_relu", "lstm", "gru", "gru_original"}));
+  auto* npy_in = app.add_option("--npy-in", in_dir, "directory of the input .npy files");
+  auto* npy_out = app.add_option("--npy-out", out_dir, "directory for the output .npy files");
+  npy_in->needs(npy_out);
+  npy_out->needs(npy_in);
+  app.add_option("--steps", table.steps, "table: sequence length T")->capture_default_str();
+  app.add_option("--batch", table.batch, "table: batch size B")->capture_default_str();
+  app.add_option("--input-size", table.input, "table: input size D")->capture_default_str();
+  app.add_option("--hidden-size", table.hidden, "table: hidden size H")->capture_default_str();
+  app.add_option("--seed", table.seed, "table: random seed")->capture_default_str();
+  app.add_option("--repeats", table.repeats, "table: timed runs per measurement")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  return run_cli("compare_gradients", app, argc, argv, [&] {
     if (!in_dir.empty()) {
       if (cell.empty()) throw InputError("--npy-in needs --cell");
       return run_files(parse_cell_kind(cell), in_dir, out_dir);
@@ -402,13 +397,5 @@ int main(int argc, char** argv) {
     std::vector<CellKind> kinds(std::begin(kAllCellKinds), std::end(kAllCellKinds));
     if (!cell.empty()) kinds = {parse_cell_kind(cell)};
     return run_table(kinds, table);
-  } catch (const std::exception& e) {
-    std::string message = e.what();
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    fmt::print(stderr, "compare_gradients: {}\n", message);
-    return 1;
-  } catch (...) {
-    fmt::print(stderr, "compare_gradients: unknown error\n");
-    return 1;
-  }
+  });
 }

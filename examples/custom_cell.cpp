@@ -209,7 +209,7 @@ int run(const Flags& flags) {
   if (flags.steps < 1) throw std::invalid_argument("--steps must be positive");
   if (!(flags.lr > 0)) throw std::invalid_argument("--lr must be positive");
 
-  std::filesystem::create_directories(flags.out);  // fail before training, not after
+  examples::make_output_directory("--out", flags.out);  // fail before training, not after
 
   // Gradients first: small double-precision copies of both cells.
   notes_a::LSTM<double> lstm_check(3, 4, 3, 1);

@@ -25,6 +25,7 @@
 #include <xtensor/xnpy.hpp>
 #include <xtensor/xview.hpp>
 
+#include "cli_main.hpp"
 #include "optim/optim.hpp"
 
 namespace fs = std::filesystem;
@@ -272,61 +273,51 @@ int run(const Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    CLI::App app{"Replays grads.npy through one optimizer from p0.npy; writes params.npy."};
-    Flags flags;
-    app.add_option("--optimizer", flags.optimizer, "The update rule")
-        ->required()
-        ->check(CLI::IsMember({"sgd", "adagrad", "rmsprop", "adam", "adamw"}));
-    app.add_option("--npy-in", flags.npy_in, "Directory holding p0.npy (P) and grads.npy (N, P)")
-        ->required();
-    app.add_option("--npy-out", flags.npy_out, "Directory to write params.npy (N, P) into")
-        ->required();
-    // Defaults are torch.optim's, per optimizer; they are filled in by make_optimizer.
-    const std::vector<std::pair<std::string, std::string>> numeric{
-        {"lr", "Learning rate (sgd: required; adagrad, rmsprop: 1e-2; adam, adamw: 1e-3)"},
-        {"momentum", "Momentum factor (sgd, rmsprop; default 0)"},
-        {"dampening", "Dampening for momentum (sgd; default 0)"},
-        {"weight-decay", "Weight decay (default 0; adamw: 1e-2, decoupled)"},
-        {"beta1", "First-moment decay (adam, adamw; default 0.9)"},
-        {"beta2", "Second-moment decay (adam, adamw; default 0.999)"},
-        {"eps", "Term added to the denominator (adagrad: 1e-10; others: 1e-8)"},
-        {"alpha", "Smoothing constant (rmsprop; default 0.99)"},
-        {"lr-decay", "Learning-rate decay (adagrad; default 0)"},
-        {"initial-accumulator", "Initial accumulator value (adagrad; default 0)"},
-        {"clip-norm", "Clip each gradient to this global L2 norm before the step"},
-    };
-    std::map<std::string, double> values;
-    std::map<std::string, CLI::Option*> numeric_options;
-    for (const auto& [name, help] : numeric) {
-      values[name] = 0;
-      numeric_options[name] = app.add_option("--" + name, values[name], help);
-    }
-    const std::vector<std::pair<std::string, std::string>> boolean{
-        {"nesterov", "Nesterov momentum (sgd)"},
-        {"amsgrad", "AMSGrad variant (adam, adamw)"},
-        {"centered", "Centered RMSprop (rmsprop)"},
-    };
-    std::map<std::string, bool> switches;
-    for (const auto& [name, help] : boolean) {
-      switches[name] = false;
-      app.add_flag("--" + name, switches[name], help);
-    }
+  CLI::App app{"Replays grads.npy through one optimizer from p0.npy; writes params.npy."};
+  Flags flags;
+  app.add_option("--optimizer", flags.optimizer, "The update rule")
+      ->required()
+      ->check(CLI::IsMember({"sgd", "adagrad", "rmsprop", "adam", "adamw"}));
+  app.add_option("--npy-in", flags.npy_in, "Directory holding p0.npy (P) and grads.npy (N, P)")
+      ->required();
+  app.add_option("--npy-out", flags.npy_out, "Directory to write params.npy (N, P) into")
+      ->required();
+  // Defaults are torch.optim's, per optimizer; they are filled in by make_optimizer.
+  const std::vector<std::pair<std::string, std::string>> numeric{
+      {"lr", "Learning rate (sgd: required; adagrad, rmsprop: 1e-2; adam, adamw: 1e-3)"},
+      {"momentum", "Momentum factor (sgd, rmsprop; default 0)"},
+      {"dampening", "Dampening for momentum (sgd; default 0)"},
+      {"weight-decay", "Weight decay (default 0; adamw: 1e-2, decoupled)"},
+      {"beta1", "First-moment decay (adam, adamw; default 0.9)"},
+      {"beta2", "Second-moment decay (adam, adamw; default 0.999)"},
+      {"eps", "Term added to the denominator (adagrad: 1e-10; others: 1e-8)"},
+      {"alpha", "Smoothing constant (rmsprop; default 0.99)"},
+      {"lr-decay", "Learning-rate decay (adagrad; default 0)"},
+      {"initial-accumulator", "Initial accumulator value (adagrad; default 0)"},
+      {"clip-norm", "Clip each gradient to this global L2 norm before the step"},
+  };
+  std::map<std::string, double> values;
+  std::map<std::string, CLI::Option*> numeric_options;
+  for (const auto& [name, help] : numeric) {
+    values[name] = 0;
+    numeric_options[name] = app.add_option("--" + name, values[name], help);
+  }
+  const std::vector<std::pair<std::string, std::string>> boolean{
+      {"nesterov", "Nesterov momentum (sgd)"},
+      {"amsgrad", "AMSGrad variant (adam, adamw)"},
+      {"centered", "Centered RMSprop (rmsprop)"},
+  };
+  std::map<std::string, bool> switches;
+  for (const auto& [name, help] : boolean) {
+    switches[name] = false;
+    app.add_flag("--" + name, switches[name], help);
+  }
 
-    try {
-      app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-      return app.exit(e);
-    }
+  return run_cli("optimizer_trace", app, argc, argv, [&] {
     for (const auto& [name, option] : numeric_options)
       if (option->count() > 0) flags.numbers[name] = values[name];
     for (const auto& [name, on] : switches)
       if (on) flags.switches.insert(name);
     return run(flags);
-  } catch (const std::exception& e) {
-    std::cerr << "optimizer_trace: " << e.what() << "\n";
-  } catch (...) {
-    std::cerr << "optimizer_trace: unknown error\n";
-  }
-  return 1;
+  });
 }

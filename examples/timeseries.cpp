@@ -196,7 +196,7 @@ int run(const Flags& flags) {
   if (flags.steps < 1) throw std::invalid_argument("--steps must be positive");
   if (!(flags.lr > 0)) throw std::invalid_argument("--lr must be positive");
 
-  std::filesystem::create_directories(flags.out);  // fail before training, not after
+  examples::make_output_directory("--out", flags.out);  // fail before training, not after
 
   const Series s = make_series(flags);
   const std::size_t test_start = flags.days - flags.days * 3 / 10;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "autodiff/ops.hpp"
+#include "cli_main.hpp"
 
 using namespace tapegrad;
 
@@ -132,35 +133,22 @@ int run(const std::vector<double>& input_term, const std::vector<double>& initia
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    CLI::App app{
-        "Notes C's worked example: h_1 = tanh(W_h h_0 + W_x x_1 + b), y_1 = W_y h_1, printed "
-        "step by step, with the gradients of y_1 by tape and by hand (exit status 2 if they "
-        "disagree). Writes no files."};
-    std::vector<double> input_term = {0.5, 0.1}, initial_state = {0.0, 0.0};
-    app.add_option("--input-term", input_term, "W_x x_1, two numbers")
-        ->expected(2)
-        ->capture_default_str();
-    app.add_option("--h0", initial_state, "h_0, two numbers (nonzero makes dy/dW_h nonzero)")
-        ->expected(2)
-        ->capture_default_str();
-    try {
-      app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-      return app.exit(e);
-    }
+  CLI::App app{
+      "Notes C's worked example: h_1 = tanh(W_h h_0 + W_x x_1 + b), y_1 = W_y h_1, printed "
+      "step by step, with the gradients of y_1 by tape and by hand (exit status 2 if they "
+      "disagree). Writes no files."};
+  std::vector<double> input_term = {0.5, 0.1}, initial_state = {0.0, 0.0};
+  app.add_option("--input-term", input_term, "W_x x_1, two numbers")
+      ->expected(2)
+      ->capture_default_str();
+  app.add_option("--h0", initial_state, "h_0, two numbers (nonzero makes dy/dW_h nonzero)")
+      ->expected(2)
+      ->capture_default_str();
+  return run_cli("worked_example", app, argc, argv, [&] {
     for (double v : input_term)
       if (!std::isfinite(v)) throw std::invalid_argument("--input-term must be finite");
     for (double v : initial_state)
       if (!std::isfinite(v)) throw std::invalid_argument("--h0 must be finite");
     return run(input_term, initial_state);
-  } catch (const std::exception& e) {
-    std::string message = e.what();
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    std::fprintf(stderr, "worked_example: %s\n", message.c_str());
-    return 1;
-  } catch (...) {
-    std::fprintf(stderr, "worked_example: unknown error\n");
-    return 1;
-  }
+  });
 }
