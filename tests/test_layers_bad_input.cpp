@@ -91,80 +91,44 @@ TEST_CASE("bad input: sequence layers (RNN, LSTM, GRU)") {
   projected_options.proj_size = 2;
   LSTM<double> projected(projected_options);
   const Tensor<double> x = zeros({5, 2, 3});
+  // One row per entry, kept as a table.
+  // clang-format off
   check_table({
-      {"empty sequence, T = 0",
-       [&] {
-         rnn.forward(zeros({0, 2, 3}));
-       },
+      {"empty sequence, T = 0", [&] { rnn.forward(zeros({0, 2, 3})); },
        "RNN: input of shape (0,2,3) has no time steps, expected (T, B, 3) with T >= 1"},
-      {"empty sequence, T = 0",
-       [&] {
-         lstm.forward(zeros({0, 2, 3}));
-       },
+      {"empty sequence, T = 0", [&] { lstm.forward(zeros({0, 2, 3})); },
        "LSTM: input of shape (0,2,3) has no time steps, expected (T, B, 3) with T >= 1"},
-      {"empty sequence, T = 0",
-       [&] {
-         gru.forward(zeros({0, 2, 3}));
-       },
+      {"empty sequence, T = 0", [&] { gru.forward(zeros({0, 2, 3})); },
        "GRU: input of shape (0,2,3) has no time steps, expected (T, B, 3) with T >= 1"},
-      {"wrong input width",
-       [&] {
-         lstm.forward(zeros({5, 2, 7}));
-       },
+      {"wrong input width", [&] { lstm.forward(zeros({5, 2, 7})); },
        "LSTM: input of shape (5,2,7), expected (T, B, 3) with T >= 1"},
-      {"wrong input width",
-       [&] {
-         rnn.forward(zeros({5, 2, 1}));
-       },
+      {"wrong input width", [&] { rnn.forward(zeros({5, 2, 1})); },
        "RNN: input of shape (5,2,1), expected (T, B, 3) with T >= 1"},
-      {"no time axis",
-       [&] {
-         gru.forward(zeros({2, 3}));
-       },
+      {"no time axis", [&] { gru.forward(zeros({2, 3})); },
        "GRU: input of shape (2,3), expected (T, B, 3) with T >= 1"},
       {"undefined input", [&] { lstm.forward(Tensor<double>()); },
        "LSTM: input is undefined, expected (T, B, 3) with T >= 1"},
-      {"h0 of the wrong hidden size",
-       [&] {
-         rnn.forward(x, zeros({1, 2, 5}));
-       },
+      {"h0 of the wrong hidden size", [&] { rnn.forward(x, zeros({1, 2, 5})); },
        "RNN: h0 of shape (1,2,5), expected (1,2,4) (layers * directions, B, hidden)"},
-      {"h0 of the wrong batch",
-       [&] {
-         gru.forward(x, zeros({1, 3, 4}));
-       },
+      {"h0 of the wrong batch", [&] { gru.forward(x, zeros({1, 3, 4})); },
        "GRU: h0 of shape (1,3,4), expected (1,2,4) (layers * directions, B, hidden)"},
-      {"h0 without its layer axis",
-       [&] {
-         gru.forward(x, zeros({2, 4}));
-       },
+      {"h0 without its layer axis", [&] { gru.forward(x, zeros({2, 4})); },
        "GRU: h0 of shape (2,4), expected (1,2,4) (layers * directions, B, hidden)"},
       {"c0 of the wrong hidden size",
-       [&] {
-         lstm.forward(x, {zeros({1, 2, 4}), zeros({1, 2, 5})});
-       },
+       [&] { lstm.forward(x, {zeros({1, 2, 4}), zeros({1, 2, 5})}); },
        "LSTM: c0 of shape (1,2,5), expected (1,2,4) (layers * directions, B, hidden)"},
       {"h0 of one layer for 2 bidirectional layers",
-       [&] {
-         deep.forward(x, {zeros({2, 2, 4}), {}});
-       },
+       [&] { deep.forward(x, {zeros({2, 2, 4}), {}}); },
        "LSTM: h0 of shape (2,2,4), expected (4,2,4) (layers * directions, B, hidden)"},
       {"h0 of the hidden size, not proj_size",
-       [&] {
-         projected.forward(x, {zeros({1, 2, 4}), {}});
-       },
+       [&] { projected.forward(x, {zeros({1, 2, 4}), {}}); },
        "LSTM: h0 of shape (1,2,4), expected (1,2,2) (layers * directions, B, hidden)"},
-      {"a length per sequence",
-       [&] {
-         lstm.forward(x, {}, {5, 4, 3});
-       },
+      {"a length per sequence", [&] { lstm.forward(x, {}, {5, 4, 3}); },
        "LSTM: 3 lengths for a batch of 2 (input (5,2,3))"},
-      {"a length beyond T",
-       [&] {
-         gru.forward(x, {}, {5, 9});
-       },
+      {"a length beyond T", [&] { gru.forward(x, {}, {5, 9}); },
        "GRU: sequence length 9 exceeds T = 5 of input (5,2,3)"},
   });
+  // clang-format on
 }
 
 // x (B, D) = (2, 3) is right; hidden size 4.
@@ -173,66 +137,45 @@ TEST_CASE("bad input: cells (RNNCell, LSTMCell, GRUCell)") {
   LSTMCell<double> lstm({.input_size = 3, .hidden_size = 4});
   GRUCell<double> gru({.input_size = 3, .hidden_size = 4});
   const Tensor<double> x = zeros({2, 3});
+  // One row per entry, kept as a table.
+  // clang-format off
   check_table({
-      {"wrong input width",
-       [&] {
-         rnn.forward(zeros({2, 7}));
-       },
+      {"wrong input width", [&] { rnn.forward(zeros({2, 7})); },
        "RNNCell: input x has shape (2,7), expected (B,3)"},
-      {"a sequence given to a cell",
-       [&] {
-         lstm.forward(zeros({5, 2, 3}));
-       },
+      {"a sequence given to a cell", [&] { lstm.forward(zeros({5, 2, 3})); },
        "LSTMCell: input x has shape (5,2,3), expected (B,3)"},
       {"undefined input", [&] { gru.forward(Tensor<double>()); },
        "GRUCell: input x has shape (undefined), expected (B,3)"},
-      {"h of the wrong hidden size",
-       [&] {
-         rnn.forward(x, zeros({2, 5}));
-       },
+      {"h of the wrong hidden size", [&] { rnn.forward(x, zeros({2, 5})); },
        "RNNCell: hidden state h has shape (2,5), expected (2,4)"},
-      {"h of the wrong batch",
-       [&] {
-         gru.forward(x, zeros({3, 4}));
-       },
+      {"h of the wrong batch", [&] { gru.forward(x, zeros({3, 4})); },
        "GRUCell: hidden state h has shape (3,4), expected (2,4)"},
-      {"h of a sequence layer's shape",
-       [&] {
-         lstm.forward(x, {zeros({1, 2, 4}), {}});
-       },
+      {"h of a sequence layer's shape", [&] { lstm.forward(x, {zeros({1, 2, 4}), {}}); },
        "LSTMCell: hidden state h has shape (1,2,4), expected (2,4)"},
-      {"c of the wrong hidden size",
-       [&] {
-         lstm.forward(x, {zeros({2, 4}), zeros({2, 3})});
-       },
+      {"c of the wrong hidden size", [&] { lstm.forward(x, {zeros({2, 4}), zeros({2, 3})}); },
        "LSTMCell: cell state c has shape (2,3), expected (2,4)"},
   });
+  // clang-format on
 }
 
 TEST_CASE("bad input: Linear and Embedding") {
   Linear<double> linear(3, 2);
   Embedding<double> embedding(10, 4);
+  // One row per entry, kept as a table.
+  // clang-format off
   check_table({
-      {"wrong input width",
-       [&] {
-         linear.forward(zeros({2, 7}));
-       },
+      {"wrong input width", [&] { linear.forward(zeros({2, 7})); },
        "Linear: input of shape (2,7), expected (..., 3) with at least 2 axes"},
       {"one axis", [&] { linear.forward(zeros({3})); },
        "Linear: input of shape (3,), expected (..., 3) with at least 2 axes"},
       {"undefined input", [&] { linear.forward(Tensor<double>()); },
        "Linear: input is undefined, expected (..., 3) with at least 2 axes"},
-      {"index out of range",
-       [&] {
-         embedding.forward({1, 10, 2});
-       },
+      {"index out of range", [&] { embedding.forward({1, 10, 2}); },
        "Embedding: index 10 is out of range for weight (10,4)"},
-      {"one-hot rows of the wrong width",
-       [&] {
-         embedding.forward_one_hot(zeros({2, 9}));
-       },
+      {"one-hot rows of the wrong width", [&] { embedding.forward_one_hot(zeros({2, 9})); },
        "Embedding: one-hot input of shape (2,9), expected (N, 10)"},
   });
+  // clang-format on
 }
 
 TEST_CASE("bad input: checkpoints of another model, unreadable and unwritable paths") {
@@ -253,6 +196,8 @@ TEST_CASE("bad input: checkpoints of another model, unreadable and unwritable pa
   const std::string pid = std::to_string(::getpid());
   const Array<double> before = wider.parameter("weight_ih_l0").value();
 
+  // One row per entry, kept as a table.
+  // clang-format off
   check_table({
       {"parameters of a wider model",
        [&] { load_parameters(wider, load_safetensors<double>(path), path); },
@@ -276,6 +221,7 @@ TEST_CASE("bad input: checkpoints of another model, unreadable and unwritable pa
        "safetensors " + under_file + ": cannot create " + under_file + ".tmp-" + pid +
            ": Not a directory"},
   });
+  // clang-format on
   // A failed load changes nothing.
   CHECK(wider.parameter("weight_ih_l0").value() == before);
 }
