@@ -13,6 +13,7 @@
 #include <xtensor/xsort.hpp>
 
 #include "autodiff/ops.hpp"
+#include "cli_main.hpp"
 #include "layers/linear.hpp"
 #include "layers/recurrent.hpp"
 #include "optim/optim.hpp"
@@ -56,8 +57,7 @@ int main(int argc, char** argv) {
   app.add_option("--hidden", hidden, "LSTM hidden size")->capture_default_str();
   app.add_option("--lambda", lambda, "weight of the gradient penalty")->capture_default_str();
   app.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
-  try {
+  return run_cli("gradient_penalty", app, argc, argv, [&] {
     if (seq == 0 || batch == 0 || hidden == 0) throw Error("--seq, --batch and --hidden must be positive");
     Generator gen(0);
     const std::size_t input = 3;
@@ -104,8 +104,6 @@ int main(int argc, char** argv) {
       if (step % 50 == 0 || step == steps)
         std::printf("step %4zu  loss %.5f  penalty %.5f\n", step, loss.item(), penalty);
     }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "gradient_penalty: %s\n", e.what());
-    return 1;
-  }
+    return 0;
+  });
 }
