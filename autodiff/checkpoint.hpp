@@ -17,7 +17,8 @@ namespace tapegrad {
 // mask drawn inside it would differ on the rerun, so pass masks in as inputs. Differentiating
 // through a checkpoint a second time (create_graph) is not supported and throws.
 template <class T, class Segment>
-std::vector<Tensor<T>> checkpoint(Segment segment, const std::vector<Tensor<T>>& inputs) {
+std::vector<Tensor<T>> checkpoint(Segment segment, const std::vector<Tensor<T>>& inputs,
+                                  std::source_location location = std::source_location::current()) {
   // The first run is recorded and at once rolled back: that frees the intermediates and tells
   // whether the outputs depend on anything that requires grad, the segment's parameters included.
   Tape& tape = Tape::current();
@@ -44,7 +45,7 @@ std::vector<Tensor<T>> checkpoint(Segment segment, const std::vector<Tensor<T>>&
     std::vector<Tensor<T>> input_grads = tape.backward_segment<T>(mark, recomputed, grads, leaves);
     tape.rollback(mark);
     return input_grads;
-  }, true);
+  }, true, location);
   return outputs;
 }
 

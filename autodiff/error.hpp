@@ -14,6 +14,13 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Raised by anomaly mode (NOTE [anomaly mode] in tape.hpp): an op's forward output or backward
+// gradient is not finite. The message names the op, its shapes and where it was recorded.
+class AnomalyError : public Error {
+ public:
+  using Error::Error;
+};
+
 // NumPy's notation: "(3,4)", "(3,)" for one axis, "()" for a 0-d array.
 template <class Shape>
 std::string shape_str(const Shape& shape) {

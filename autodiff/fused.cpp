@@ -77,7 +77,8 @@ GRUActivations<T> gru_activations(const Array<T>& input_part, const Array<T>& hi
 }  // namespace
 
 template <class T>
-LSTMGatesOutput<T> lstm_gates(const Tensor<T>& gates, const Tensor<T>& c) {
+LSTMGatesOutput<T> lstm_gates(const Tensor<T>& gates, const Tensor<T>& c,
+                              std::source_location location) {
   check_lstm_gates(gates, c);
   const std::size_t batch = c.shape()[0], hidden = c.shape()[1];
   const Array<T> act = lstm_activations(gates.value(), hidden);
@@ -142,12 +143,13 @@ LSTMGatesOutput<T> lstm_gates(const Tensor<T>& gates, const Tensor<T>& c) {
           }
         }
         return {Tensor<T>(std::move(grad_gates)), Tensor<T>(std::move(grad_c_prev))};
-      });
+      }, false, location);
   return {outputs[0], outputs[1]};
 }
 
 template <class T>
-Tensor<T> gru_gates(const Tensor<T>& input_part, const Tensor<T>& hidden_part, const Tensor<T>& h) {
+Tensor<T> gru_gates(const Tensor<T>& input_part, const Tensor<T>& hidden_part, const Tensor<T>& h,
+                    std::source_location location) {
   check_gru_gates(input_part, hidden_part, h);
   const std::size_t batch = h.shape()[0], hidden = h.shape()[1];
   const GRUActivations<T> act = gru_activations(input_part.value(), hidden_part.value());
@@ -201,13 +203,28 @@ Tensor<T> gru_gates(const Tensor<T>& input_part, const Tensor<T>& hidden_part, c
         }
         return {Tensor<T>(std::move(grad_input)), Tensor<T>(std::move(grad_hidden)),
                 Tensor<T>(std::move(grad_h))};
-      });
+      }, location);
+}
+
+// NOTE [ops as values]: the plain template and the overloads calls pick.
+template <class T>
+LSTMGatesOutput<T> lstm_gates(const Tensor<T>& gates, const Tensor<T>& c) {
+  return lstm_gates<T>(gates, c, std::source_location::current());
+}
+LSTMGatesOutput<float> lstm_gates(const Tensor<float>& gates, const Tensor<float>& c,
+                                  std::source_location location) {
+  return lstm_gates<float>(gates, c, location);
+}
+LSTMGatesOutput<double> lstm_gates(const Tensor<double>& gates, const Tensor<double>& c,
+                                   std::source_location location) {
+  return lstm_gates<double>(gates, c, location);
 }
 
 template LSTMGatesOutput<float> lstm_gates(const Tensor<float>&, const Tensor<float>&);
 template LSTMGatesOutput<double> lstm_gates(const Tensor<double>&, const Tensor<double>&);
-template Tensor<float> gru_gates(const Tensor<float>&, const Tensor<float>&, const Tensor<float>&);
+template Tensor<float> gru_gates(const Tensor<float>&, const Tensor<float>&, const Tensor<float>&,
+                                 std::source_location);
 template Tensor<double> gru_gates(const Tensor<double>&, const Tensor<double>&,
-                                  const Tensor<double>&);
+                                  const Tensor<double>&, std::source_location);
 
 }  // namespace tapegrad

@@ -25,8 +25,14 @@ struct LSTMGatesOutput {
 // Backward is written on arrays, one pass over B x H. With create_graph it instead recomputes
 // the activations from the saved tensors with Tensor ops and writes the same gradient formulas
 // with them, so that the gradient is itself differentiable (slower; rarely needed).
+// Passed around as a value (lstm_gates<double>), so as NOTE [ops as values] in math.hpp: the
+// template keeps the plain signature, and calls pick the overloads that take the location.
 template <class T>
 LSTMGatesOutput<T> lstm_gates(const Tensor<T>& gates, const Tensor<T>& c);
+LSTMGatesOutput<float> lstm_gates(const Tensor<float>& gates, const Tensor<float>& c,
+                                  std::source_location location = std::source_location::current());
+LSTMGatesOutput<double> lstm_gates(const Tensor<double>& gates, const Tensor<double>& c,
+                                   std::source_location location = std::source_location::current());
 
 // The element-wise part of a GRU step in PyTorch's variant, from the input terms
 // x W_ih^T + b_ih (B, 3H) and the recurrent terms h W_hh^T + b_hh (B, 3H), both in gate order
@@ -35,6 +41,7 @@ LSTMGatesOutput<T> lstm_gates(const Tensor<T>& gates, const Tensor<T>& c);
 //   h' = (1 - z) ⊙ n + z ⊙ h
 // One node; backward as NOTE [fused backward], recomputing r, z, n from the saved inputs.
 template <class T>
-Tensor<T> gru_gates(const Tensor<T>& input_part, const Tensor<T>& hidden_part, const Tensor<T>& h);
+Tensor<T> gru_gates(const Tensor<T>& input_part, const Tensor<T>& hidden_part, const Tensor<T>& h,
+    std::source_location location = std::source_location::current());
 
 }  // namespace tapegrad

@@ -53,7 +53,8 @@ void gemm(const Array<T>& a, bool ta, const Array<T>& b, bool tb, Array<T>& c, T
 }
 
 template <class T>
-Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool ta, bool tb) {
+Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool ta, bool tb,
+                 std::source_location location) {
   check_matmul(a.shape(), ta, b.shape(), tb, "matmul");
   Array<T> product;
   gemm(a.value(), ta, b.value(), tb, product);
@@ -66,11 +67,12 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool ta, bool tb) {
     if (needs[0]) da = ta ? matmul(saved_b, g, tb, true) : matmul(g, saved_b, false, !tb);
     if (needs[1]) db = tb ? matmul(g, saved_a, true, ta) : matmul(saved_a, g, !ta, false);
     return std::array{da, db};
-  });
+  }, location);
 }
 
 template <class T>
-Tensor<T> transpose(const Tensor<T>& x, const std::vector<std::size_t>& axes) {
+Tensor<T> transpose(const Tensor<T>& x, const std::vector<std::size_t>& axes,
+                    std::source_location location) {
   std::vector<std::size_t> sorted = axes;
   std::sort(sorted.begin(), sorted.end());
   bool is_permutation = sorted.size() == x.dim();
@@ -81,18 +83,18 @@ Tensor<T> transpose(const Tensor<T>& x, const std::vector<std::size_t>& axes) {
   Tensor<T> out(Array<T>(xt::transpose(x.value(), axes)));
   std::vector<std::size_t> inverse(axes.size());
   for (std::size_t i = 0; i < axes.size(); ++i) inverse[axes[i]] = i;
-  return record("transpose", {x}, out, [inverse](const Tensor<T>& g) { return transpose(g, inverse); });
+  return record("transpose", {x}, out, [inverse](const Tensor<T>& g) { return transpose(g, inverse); }, location);
 }
 
 template <class T>
-Tensor<T> transpose(const Tensor<T>& x) {
+Tensor<T> transpose(const Tensor<T>& x, std::source_location location) {
   std::vector<std::size_t> axes(x.dim());
   std::iota(axes.rbegin(), axes.rend(), std::size_t{0});
-  return transpose(x, axes);
+  return transpose(x, axes, location);
 }
 
 template <class T, std::same_as<Shape> S>
-Tensor<T> reshape(const Tensor<T>& x, const S& shape) {
+Tensor<T> reshape(const Tensor<T>& x, const S& shape, std::source_location location) {
   const std::size_t count = std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>());
   if (count != x.size())
     throw Error("reshape: cannot reshape " + shape_str(x.shape()) + " (" + std::to_string(x.size()) +
@@ -101,11 +103,12 @@ Tensor<T> reshape(const Tensor<T>& x, const S& shape) {
   reshaped.reshape(shape);
   Tensor<T> out(std::move(reshaped));
   const Shape from = x.shape();
-  return record("reshape", {x}, out, [from](const Tensor<T>& g) { return reshape(g, from); });
+  return record("reshape", {x}, out, [from](const Tensor<T>& g) { return reshape(g, from); }, location);
 }
 
 template <class T>
-Tensor<T> reshape(const Tensor<T>& x, const std::vector<long>& shape) {
+Tensor<T> reshape(const Tensor<T>& x, const std::vector<long>& shape,
+                  std::source_location location) {
   Shape resolved(shape.size());
   std::size_t known = 1;
   int inferred = -1;
@@ -124,16 +127,16 @@ Tensor<T> reshape(const Tensor<T>& x, const std::vector<long>& shape) {
       throw Error("reshape: cannot reshape " + shape_str(x.shape()) + " to " + shape_str(shape));
     resolved[inferred] = x.size() / known;
   }
-  return reshape(x, resolved);
+  return reshape(x, resolved, location);
 }
 
-#define TAPEGRAD_INSTANTIATE(T)                                                                  \
-  template void gemm(const Array<T>&, bool, const Array<T>&, bool, Array<T>&, T, T);             \
-  template Tensor<T> matmul(const Tensor<T>&, const Tensor<T>&, bool, bool);                     \
-  template Tensor<T> transpose(const Tensor<T>&);                                                \
-  template Tensor<T> transpose(const Tensor<T>&, const std::vector<std::size_t>&);               \
-  template Tensor<T> reshape<T, Shape>(const Tensor<T>&, const Shape&);                                 \
-  template Tensor<T> reshape(const Tensor<T>&, const std::vector<long>&);
+#define TAPEGRAD_INSTANTIATE(T)                                                                          \
+  template void gemm(const Array<T>&, bool, const Array<T>&, bool, Array<T>&, T, T);                     \
+  template Tensor<T> matmul(const Tensor<T>&, const Tensor<T>&, bool, bool, std::source_location);       \
+  template Tensor<T> transpose(const Tensor<T>&, std::source_location);                                  \
+  template Tensor<T> transpose(const Tensor<T>&, const std::vector<std::size_t>&, std::source_location); \
+  template Tensor<T> reshape<T, Shape>(const Tensor<T>&, const Shape&, std::source_location);            \
+  template Tensor<T> reshape(const Tensor<T>&, const std::vector<long>&, std::source_location);
 TAPEGRAD_INSTANTIATE(float)
 TAPEGRAD_INSTANTIATE(double)
 #undef TAPEGRAD_INSTANTIATE

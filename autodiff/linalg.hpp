@@ -12,16 +12,21 @@ namespace tapegrad {
 // never copies, which is also how the backward pass uses it.
 template <class T>
 Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool transpose_a = false,
-                 bool transpose_b = false);
+                 bool transpose_b = false,
+    std::source_location location = std::source_location::current());
 
 // Reverses the axes (for 2-d: the matrix transpose), or permutes them by `axes`.
-template <class T> Tensor<T> transpose(const Tensor<T>& x);
-template <class T> Tensor<T> transpose(const Tensor<T>& x, const std::vector<std::size_t>& axes);
+template <class T> Tensor<T> transpose(const Tensor<T>& x,
+    std::source_location location = std::source_location::current());
+template <class T> Tensor<T> transpose(const Tensor<T>& x, const std::vector<std::size_t>& axes,
+    std::source_location location = std::source_location::current());
 
 // Same elements in row-major order, new shape; one extent may be -1 (inferred).
-template <class T> Tensor<T> reshape(const Tensor<T>& x, const std::vector<long>& shape);
+template <class T> Tensor<T> reshape(const Tensor<T>& x, const std::vector<long>& shape,
+    std::source_location location = std::source_location::current());
 // The same with a Shape value (a template, so that a braced list picks the overload above).
-template <class T, std::same_as<Shape> S> Tensor<T> reshape(const Tensor<T>& x, const S& shape);
+template <class T, std::same_as<Shape> S> Tensor<T> reshape(const Tensor<T>& x, const S& shape,
+    std::source_location location = std::source_location::current());
 
 // c = alpha · op(a) · op(b) + beta · c on raw arrays (row-major, contiguous): the BLAS call
 // behind matmul, for fused kernels and hand-derived backward passes.

@@ -29,29 +29,30 @@ Array<T> sum_kept(const Array<T>& x, std::size_t axis) {
 }  // namespace
 
 template <class T>
-Tensor<T> softmax(const Tensor<T>& x, int axis) {
+Tensor<T> softmax(const Tensor<T>& x, int axis, std::source_location location) {
   const std::size_t a = normalize_axis("softmax", axis, x.dim(), x.shape());
   Array<T> e = xt::exp(shifted(x.value(), a));
   Tensor<T> out(Array<T>(e / sum_kept(e, a)));
   // dx = y * (g - sum(g * y)) along the axis.
   return record("softmax", {x}, out, [out, a](const Tensor<T>& g) {
     return out * (g - sum(g * out, static_cast<int>(a), true));
-  });
+  }, location);
 }
 
 template <class T>
-Tensor<T> log_softmax(const Tensor<T>& x, int axis) {
+Tensor<T> log_softmax(const Tensor<T>& x, int axis, std::source_location location) {
   const std::size_t a = normalize_axis("log_softmax", axis, x.dim(), x.shape());
   Array<T> s = shifted(x.value(), a);
   Tensor<T> out(Array<T>(s - xt::log(sum_kept(Array<T>(xt::exp(s)), a))));
   // dx = g - softmax * sum(g) along the axis, with softmax = exp(output).
   return record("log_softmax", {x}, out, [out, a](const Tensor<T>& g) {
     return g - exp(out) * sum(g, static_cast<int>(a), true);
-  });
+  }, location);
 }
 
 template <class T>
-Tensor<T> cross_entropy(const Tensor<T>& logits, const std::vector<std::size_t>& targets) {
+Tensor<T> cross_entropy(const Tensor<T>& logits, const std::vector<std::size_t>& targets,
+                        std::source_location location) {
   if (logits.dim() != 2)
     throw Error("cross_entropy: logits must be (N, C), got " + shape_str(logits.shape()));
   const std::size_t n = logits.shape()[0], classes = logits.shape()[1];
@@ -79,16 +80,17 @@ Tensor<T> cross_entropy(const Tensor<T>& logits, const std::vector<std::size_t>&
                  one_hot = Tensor<T>(std::move(one_hot)), n](const Tensor<T>& g) {
                   Tensor<T> p = grad_enabled() ? softmax(logits, 1) : probabilities;
                   return g * (p - one_hot) * (T(1) / static_cast<T>(n));
-                });
+                }, location);
 }
 
 template <class T>
-Tensor<T> mse_loss(const Tensor<T>& prediction, const Tensor<T>& target) {
+Tensor<T> mse_loss(const Tensor<T>& prediction, const Tensor<T>& target,
+                   std::source_location location) {
   if (prediction.shape() != target.shape())
     throw Error("mse_loss: prediction " + shape_str(prediction.shape()) + " and target " +
                 shape_str(target.shape()) + " differ");
-  Tensor<T> diff = prediction - target;
-  return mean(diff * diff);
+  Tensor<T> diff = sub(prediction, target, location);
+  return mean(mul(diff, diff, location), location);
 }
 
 template <class T>
@@ -102,19 +104,20 @@ Array<T> dropout_mask(const Shape& shape, double p, Generator& generator) {
 }
 
 template <class T>
-Tensor<T> dropout(const Tensor<T>& x, double p, Generator& generator, bool training) {
+Tensor<T> dropout(const Tensor<T>& x, double p, Generator& generator, bool training,
+                  std::source_location location) {
   if (!(p >= 0 && p < 1)) throw Error("dropout: probability " + std::to_string(p) + " is not in [0, 1)");
   if (!training || p == 0) return x;
-  return x * Tensor<T>(dropout_mask<T>(x.shape(), p, generator));
+  return mul(x, Tensor<T>(dropout_mask<T>(x.shape(), p, generator)), location);
 }
 
-#define TAPEGRAD_INSTANTIATE(T)                                                          \
-  template Tensor<T> softmax(const Tensor<T>&, int);                                     \
-  template Tensor<T> log_softmax(const Tensor<T>&, int);                                 \
-  template Tensor<T> cross_entropy(const Tensor<T>&, const std::vector<std::size_t>&);   \
-  template Tensor<T> mse_loss(const Tensor<T>&, const Tensor<T>&);                       \
-  template Array<T> dropout_mask(const Shape&, double, Generator&);                      \
-  template Tensor<T> dropout(const Tensor<T>&, double, Generator&, bool);
+#define TAPEGRAD_INSTANTIATE(T)                                                                              \
+  template Tensor<T> softmax(const Tensor<T>&, int, std::source_location);                                   \
+  template Tensor<T> log_softmax(const Tensor<T>&, int, std::source_location);                               \
+  template Tensor<T> cross_entropy(const Tensor<T>&, const std::vector<std::size_t>&, std::source_location); \
+  template Tensor<T> mse_loss(const Tensor<T>&, const Tensor<T>&, std::source_location);                     \
+  template Array<T> dropout_mask(const Shape&, double, Generator&);                                          \
+  template Tensor<T> dropout(const Tensor<T>&, double, Generator&, bool, std::source_location);
 TAPEGRAD_INSTANTIATE(float)
 TAPEGRAD_INSTANTIATE(double)
 #undef TAPEGRAD_INSTANTIATE

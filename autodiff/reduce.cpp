@@ -19,21 +19,21 @@ std::size_t normalize_axis(const char* op, int axis, std::size_t dim, const Shap
 }
 
 template <class T>
-Tensor<T> sum(const Tensor<T>& x) {
+Tensor<T> sum(const Tensor<T>& x, std::source_location location) {
   T total = std::accumulate(x.value().begin(), x.value().end(), T(0));
   Tensor<T> out{Array<T>(total)};
   const Shape shape = x.shape();
-  return record("sum", {x}, out, [shape](const Tensor<T>& g) { return broadcast_to(g, shape); });
+  return record("sum", {x}, out, [shape](const Tensor<T>& g) { return broadcast_to(g, shape); }, location);
 }
 
 template <class T>
-Tensor<T> mean(const Tensor<T>& x) {
+Tensor<T> mean(const Tensor<T>& x, std::source_location location) {
   if (x.size() == 0) throw Error("mean: empty tensor of shape " + shape_str(x.shape()));
-  return sum(x) * (T(1) / static_cast<T>(x.size()));
+  return mul_scalar(sum(x, location), T(1) / static_cast<T>(x.size()), location);
 }
 
 template <class T>
-Tensor<T> sum(const Tensor<T>& x, int axis, bool keepdims) {
+Tensor<T> sum(const Tensor<T>& x, int axis, bool keepdims, std::source_location location) {
   const std::size_t a = normalize_axis("sum", axis, x.dim(), x.shape());
   Array<T> reduced = xt::sum(x.value(), {a});
   Shape kept = x.shape();
@@ -43,28 +43,28 @@ Tensor<T> sum(const Tensor<T>& x, int axis, bool keepdims) {
   const Shape shape = x.shape();
   return record("sum_axis", {x}, out, [shape, kept](const Tensor<T>& g) {
     return broadcast_to(reshape(g, kept), shape);
-  });
+  }, location);
 }
 
 template <class T>
-Tensor<T> mean(const Tensor<T>& x, int axis, bool keepdims) {
+Tensor<T> mean(const Tensor<T>& x, int axis, bool keepdims, std::source_location location) {
   const std::size_t a = normalize_axis("mean", axis, x.dim(), x.shape());
   if (x.shape()[a] == 0) throw Error("mean: empty axis in shape " + shape_str(x.shape()));
-  return sum(x, axis, keepdims) * (T(1) / static_cast<T>(x.shape()[a]));
+  return mul_scalar(sum(x, axis, keepdims, location), T(1) / static_cast<T>(x.shape()[a]), location);
 }
 
 template <class T>
-Tensor<T> broadcast_to(const Tensor<T>& x, const Shape& shape) {
+Tensor<T> broadcast_to(const Tensor<T>& x, const Shape& shape, std::source_location location) {
   if (broadcast_shape("broadcast_to", x.shape(), shape) != shape)
     throw Error("broadcast_to: shape " + shape_str(x.shape()) + " does not broadcast to " +
                 shape_str(shape));
   Tensor<T> out(Array<T>(xt::broadcast(x.value(), shape)));
   const Shape from = x.shape();
-  return record("broadcast_to", {x}, out, [from](const Tensor<T>& g) { return sum_to(g, from); });
+  return record("broadcast_to", {x}, out, [from](const Tensor<T>& g) { return sum_to(g, from); }, location);
 }
 
 template <class T>
-Tensor<T> sum_to(const Tensor<T>& x, const Shape& shape) {
+Tensor<T> sum_to(const Tensor<T>& x, const Shape& shape, std::source_location location) {
   const Shape& from = x.shape();
   if (from == shape) return x;
   if (shape.size() > from.size() || broadcast_shape("sum_to", shape, from) != from)
@@ -91,16 +91,16 @@ Tensor<T> sum_to(const Tensor<T>& x, const Shape& shape) {
     reduced.reshape(shape);
   }
   Tensor<T> out(std::move(reduced));
-  return record("sum_to", {x}, out, [from](const Tensor<T>& g) { return broadcast_to(g, from); });
+  return record("sum_to", {x}, out, [from](const Tensor<T>& g) { return broadcast_to(g, from); }, location);
 }
 
-#define TAPEGRAD_INSTANTIATE(T)                                          \
-  template Tensor<T> sum(const Tensor<T>&);                              \
-  template Tensor<T> mean(const Tensor<T>&);                             \
-  template Tensor<T> sum(const Tensor<T>&, int, bool);                   \
-  template Tensor<T> mean(const Tensor<T>&, int, bool);                  \
-  template Tensor<T> broadcast_to(const Tensor<T>&, const Shape&);       \
-  template Tensor<T> sum_to(const Tensor<T>&, const Shape&);
+#define TAPEGRAD_INSTANTIATE(T)                                                          \
+  template Tensor<T> sum(const Tensor<T>&, std::source_location);                        \
+  template Tensor<T> mean(const Tensor<T>&, std::source_location);                       \
+  template Tensor<T> sum(const Tensor<T>&, int, bool, std::source_location);             \
+  template Tensor<T> mean(const Tensor<T>&, int, bool, std::source_location);            \
+  template Tensor<T> broadcast_to(const Tensor<T>&, const Shape&, std::source_location); \
+  template Tensor<T> sum_to(const Tensor<T>&, const Shape&, std::source_location);
 TAPEGRAD_INSTANTIATE(float)
 TAPEGRAD_INSTANTIATE(double)
 #undef TAPEGRAD_INSTANTIATE

@@ -38,7 +38,8 @@ std::size_t row_size(const Shape& shape) {
 }  // namespace
 
 template <class T>
-Tensor<T> narrow(const Tensor<T>& x, int axis, std::size_t start, std::size_t length) {
+Tensor<T> narrow(const Tensor<T>& x, int axis, std::size_t start, std::size_t length,
+                 std::source_location location) {
   const std::size_t a = normalize_axis("narrow", axis, x.dim(), x.shape());
   const std::size_t extent = x.shape()[a];
   if (start > extent || length > extent - start)
@@ -51,11 +52,12 @@ Tensor<T> narrow(const Tensor<T>& x, int axis, std::size_t start, std::size_t le
   Tensor<T> out(std::move(part));
   return record("narrow", {x}, out, [a, start, length, extent](const Tensor<T>& g) {
     return pad_axis(g, static_cast<int>(a), start, extent - start - length);
-  });
+  }, location);
 }
 
 template <class T>
-Tensor<T> pad_axis(const Tensor<T>& x, int axis, std::size_t before, std::size_t after) {
+Tensor<T> pad_axis(const Tensor<T>& x, int axis, std::size_t before, std::size_t after,
+                   std::source_location location) {
   const std::size_t a = normalize_axis("pad_axis", axis, x.dim(), x.shape());
   Shape shape = x.shape();
   const std::size_t length = shape[a];
@@ -65,11 +67,11 @@ Tensor<T> pad_axis(const Tensor<T>& x, int axis, std::size_t before, std::size_t
   Tensor<T> out(std::move(padded));
   return record("pad_axis", {x}, out, [a, before, length](const Tensor<T>& g) {
     return narrow(g, static_cast<int>(a), before, length);
-  });
+  }, location);
 }
 
 template <class T>
-Tensor<T> select(const Tensor<T>& x, int axis, std::size_t index) {
+Tensor<T> select(const Tensor<T>& x, int axis, std::size_t index, std::source_location location) {
   const std::size_t a = normalize_axis("select", axis, x.dim(), x.shape());
   const std::size_t extent = x.shape()[a];
   if (index >= extent)
@@ -85,11 +87,11 @@ Tensor<T> select(const Tensor<T>& x, int axis, std::size_t index) {
   Tensor<T> out(std::move(slice));
   return record("select", {x}, out, [a, index, extent, kept](const Tensor<T>& g) {
     return pad_axis(reshape(g, kept), static_cast<int>(a), index, extent - index - 1);
-  });
+  }, location);
 }
 
 template <class T>
-Tensor<T> concat(const std::vector<Tensor<T>>& parts, int axis) {
+Tensor<T> concat(const std::vector<Tensor<T>>& parts, int axis, std::source_location location) {
   if (parts.empty()) throw Error("concat: no tensors to join");
   const Shape& first = parts[0].shape();
   const std::size_t a = normalize_axis("concat", axis, first.size(), first);
@@ -116,12 +118,13 @@ Tensor<T> concat(const std::vector<Tensor<T>>& parts, int axis) {
     for (std::size_t i = 0; i < starts.size(); ++i)
       grads.push_back(narrow(g[0], static_cast<int>(a), starts[i], lengths[i]));
     return grads;
-  });
+  }, false, location);
   return outs[0];
 }
 
 template <class T>
-std::vector<Tensor<T>> split(const Tensor<T>& x, std::size_t chunks, int axis) {
+std::vector<Tensor<T>> split(const Tensor<T>& x, std::size_t chunks, int axis,
+                             std::source_location location) {
   const std::size_t a = normalize_axis("split", axis, x.dim(), x.shape());
   if (chunks == 0 || x.shape()[a] % chunks != 0)
     throw Error("split: axis " + std::to_string(a) + " of shape " + shape_str(x.shape()) +
@@ -139,12 +142,12 @@ std::vector<Tensor<T>> split(const Tensor<T>& x, std::size_t chunks, int axis) {
     std::vector<Tensor<T>> parts;
     for (const auto& gk : g) parts.push_back(gk ? gk : Tensor<T>(Array<T>(xt::zeros<T>(part_shape))));
     return std::vector<Tensor<T>>{concat(parts, static_cast<int>(a))};
-  });
+  }, false, location);
   return outs;
 }
 
 template <class T>
-std::vector<Tensor<T>> unbind(const Tensor<T>& x, int axis) {
+std::vector<Tensor<T>> unbind(const Tensor<T>& x, int axis, std::source_location location) {
   const std::size_t a = normalize_axis("unbind", axis, x.dim(), x.shape());
   Shape kept = x.shape(), dropped = x.shape();
   kept[a] = 1;
@@ -160,12 +163,12 @@ std::vector<Tensor<T>> unbind(const Tensor<T>& x, int axis) {
     std::vector<Tensor<T>> parts;
     for (const auto& gi : g) parts.push_back(gi ? gi : Tensor<T>::zeros(dropped));
     return std::vector<Tensor<T>>{stack(parts, static_cast<int>(a))};
-  });
+  }, false, location);
   return outs;
 }
 
 template <class T>
-Tensor<T> stack(const std::vector<Tensor<T>>& parts, int axis) {
+Tensor<T> stack(const std::vector<Tensor<T>>& parts, int axis, std::source_location location) {
   if (parts.empty()) throw Error("stack: no tensors to stack");
   const Shape& first = parts[0].shape();
   for (const auto& part : parts)
@@ -188,12 +191,13 @@ Tensor<T> stack(const std::vector<Tensor<T>>& parts, int axis) {
     std::vector<Tensor<T>> grads;
     for (std::size_t i = 0; i < count; ++i) grads.push_back(select(g[0], static_cast<int>(a), i));
     return grads;
-  });
+  }, false, location);
   return outs[0];
 }
 
 template <class T>
-Tensor<T> gather_rows(const Tensor<T>& table, const std::vector<std::size_t>& indices) {
+Tensor<T> gather_rows(const Tensor<T>& table, const std::vector<std::size_t>& indices,
+                      std::source_location location) {
   if (table.dim() < 1) throw Error("gather_rows: table must have at least one axis, got shape ()");
   const std::size_t rows = table.shape()[0], width = row_size(table.shape());
   for (std::size_t index : indices)
@@ -208,11 +212,12 @@ Tensor<T> gather_rows(const Tensor<T>& table, const std::vector<std::size_t>& in
   Tensor<T> out(std::move(gathered));
   return record("gather_rows", {table}, out, [indices, rows](const Tensor<T>& g) {
     return scatter_add_rows(g, indices, rows);
-  });
+  }, location);
 }
 
 template <class T>
-Tensor<T> scatter_add_rows(const Tensor<T>& source, const std::vector<std::size_t>& indices, std::size_t rows) {
+Tensor<T> scatter_add_rows(const Tensor<T>& source, const std::vector<std::size_t>& indices, std::size_t rows,
+                           std::source_location location) {
   if (source.dim() < 1 || source.shape()[0] != indices.size())
     throw Error("scatter_add_rows: source of shape " + shape_str(source.shape()) + " for " +
                 std::to_string(indices.size()) + " indices");
@@ -231,19 +236,19 @@ Tensor<T> scatter_add_rows(const Tensor<T>& source, const std::vector<std::size_
   Tensor<T> out(std::move(scattered));
   return record("scatter_add_rows", {source}, out, [indices](const Tensor<T>& g) {
     return gather_rows(g, indices);
-  });
+  }, location);
 }
 
-#define TAPEGRAD_INSTANTIATE(T)                                                                       \
-  template Tensor<T> narrow(const Tensor<T>&, int, std::size_t, std::size_t);                         \
-  template Tensor<T> pad_axis(const Tensor<T>&, int, std::size_t, std::size_t);                       \
-  template Tensor<T> select(const Tensor<T>&, int, std::size_t);                                      \
-  template Tensor<T> concat(const std::vector<Tensor<T>>&, int);                                      \
-  template std::vector<Tensor<T>> split(const Tensor<T>&, std::size_t, int);                          \
-  template Tensor<T> stack(const std::vector<Tensor<T>>&, int);                                       \
-  template std::vector<Tensor<T>> unbind(const Tensor<T>&, int);                                     \
-  template Tensor<T> gather_rows(const Tensor<T>&, const std::vector<std::size_t>&);                  \
-  template Tensor<T> scatter_add_rows(const Tensor<T>&, const std::vector<std::size_t>&, std::size_t);
+#define TAPEGRAD_INSTANTIATE(T)                                                                                              \
+  template Tensor<T> narrow(const Tensor<T>&, int, std::size_t, std::size_t, std::source_location);                          \
+  template Tensor<T> pad_axis(const Tensor<T>&, int, std::size_t, std::size_t, std::source_location);                        \
+  template Tensor<T> select(const Tensor<T>&, int, std::size_t, std::source_location);                                       \
+  template Tensor<T> concat(const std::vector<Tensor<T>>&, int, std::source_location);                                       \
+  template std::vector<Tensor<T>> split(const Tensor<T>&, std::size_t, int, std::source_location);                           \
+  template Tensor<T> stack(const std::vector<Tensor<T>>&, int, std::source_location);                                        \
+  template std::vector<Tensor<T>> unbind(const Tensor<T>&, int, std::source_location);                                       \
+  template Tensor<T> gather_rows(const Tensor<T>&, const std::vector<std::size_t>&, std::source_location);                   \
+  template Tensor<T> scatter_add_rows(const Tensor<T>&, const std::vector<std::size_t>&, std::size_t, std::source_location);
 TAPEGRAD_INSTANTIATE(float)
 TAPEGRAD_INSTANTIATE(double)
 #undef TAPEGRAD_INSTANTIATE

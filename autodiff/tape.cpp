@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <sstream>
 
 #include "autodiff/ops.hpp"
@@ -19,6 +20,94 @@ bool grad_enabled() { return grad_mode; }
 void set_grad_enabled(bool enabled) { grad_mode = enabled; }
 
 namespace detail {
+
+namespace {
+// Set while a node's backward closure runs with anomaly mode on (NOTE [anomaly mode]).
+thread_local bool in_backward_closure = false;
+
+// "nan" if `x` holds a NaN, else "inf" if it holds an infinity, else nullptr.
+template <class T>
+const char* non_finite(const Tensor<T>& x) {
+  const T* data = x.value().data();
+  const std::size_t n = x.size();
+  bool finite = true;
+  for (std::size_t i = 0; i < n; ++i) finite &= static_cast<bool>(std::isfinite(data[i]));
+  if (finite) return nullptr;
+  for (std::size_t i = 0; i < n; ++i)
+    if (std::isnan(data[i])) return "nan";
+  return "inf";
+}
+
+std::string recorded_at(const std::source_location& location) {
+  return "recorded at " + std::string(location.file_name()) + ":" +
+         std::to_string(location.line());
+}
+
+// "input (2,3)", "inputs (2,3), (3,)".
+template <class Shapes>
+std::string shape_list(const char* noun, const Shapes& shapes) {
+  if (shapes.empty()) return std::string("no ") + noun + "s";
+  std::string text = std::string(noun) + (shapes.size() == 1 ? " " : "s ");
+  for (std::size_t i = 0; i < shapes.size(); ++i) text += (i ? ", " : "") + shape_str(shapes[i]);
+  return text;
+}
+}  // namespace
+
+BackwardCheckScope::BackwardCheckScope() : previous_(in_backward_closure) {
+  in_backward_closure = true;
+}
+BackwardCheckScope::~BackwardCheckScope() { in_backward_closure = previous_; }
+
+template <class T>
+void check_forward(const char* op, std::span<const Tensor<T>> inputs,
+                   std::span<const Tensor<T>> outputs, const std::source_location& location) {
+  if (in_backward_closure) return;
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    const char* bad = non_finite(outputs[k]);
+    if (!bad) continue;
+    std::vector<Shape> input_shapes;
+    std::string already;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      input_shapes.push_back(inputs[i].shape());
+      if (const char* held = non_finite(inputs[i]); held && already.empty())
+        already = "; input " + std::to_string(i) + " already holds " + held;
+    }
+    std::string output = outputs.size() == 1 ? "output" : "output " + std::to_string(k);
+    throw AnomalyError("anomaly: " + std::string(op) + " produced " + bad + " in its forward " +
+                       output + " of shape " + shape_str(outputs[k].shape()) + " (" +
+                       shape_list("input", input_shapes) + ")" + already + "; " +
+                       recorded_at(location));
+  }
+}
+
+template <class T>
+void check_gradients(const Node& node, Tape& tape, std::span<const std::uint32_t> in_slots,
+                     std::span<const Tensor<T>> grads, std::span<const std::uint32_t> out_slots) {
+  const auto& table = tape.slots<T>();
+  for (std::size_t i = 0; i < grads.size(); ++i) {
+    if (in_slots[i] == kNoSlot || !grads[i]) continue;
+    const char* bad = non_finite(grads[i]);
+    if (!bad) continue;
+    std::vector<Shape> output_shapes;
+    for (std::uint32_t slot : out_slots)
+      if (slot != kNoSlot) output_shapes.push_back(table[slot].shape);
+    throw AnomalyError("anomaly: the backward of " + std::string(node.op) + " produced " + bad +
+                       " in the gradient of input " + std::to_string(i) + ", shape " +
+                       shape_str(table[in_slots[i]].shape) + " (" +
+                       shape_list("output", output_shapes) + "); " + recorded_at(node.location));
+  }
+}
+
+template void check_forward<float>(const char*, std::span<const Tensor<float>>,
+                                   std::span<const Tensor<float>>, const std::source_location&);
+template void check_forward<double>(const char*, std::span<const Tensor<double>>,
+                                    std::span<const Tensor<double>>, const std::source_location&);
+template void check_gradients<float>(const Node&, Tape&, std::span<const std::uint32_t>,
+                                     std::span<const Tensor<float>>,
+                                     std::span<const std::uint32_t>);
+template void check_gradients<double>(const Node&, Tape&, std::span<const std::uint32_t>,
+                                      std::span<const Tensor<double>>,
+                                      std::span<const std::uint32_t>);
 
 void* Arena::allocate(std::size_t bytes, std::size_t alignment) {
   while (true) {

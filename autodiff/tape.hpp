@@ -15,8 +15,11 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <memory>
+#include <optional>
+#include <source_location>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -46,19 +49,73 @@ struct NoGradGuard : GradModeGuard {
   NoGradGuard() : GradModeGuard(false) {}
 };
 
+// NOTE [anomaly mode]
+// Off by default. When on, the first op whose forward output, or whose backward's gradient for
+// an input, holds a NaN or an infinity throws AnomalyError naming the op, its shapes and the
+// file:line of the user's code that recorded it (every op takes a defaulted
+// std::source_location). The forward check runs in record() before anything else, so ops under
+// no_grad and ops on constants are checked too. While a node's backward closure runs, the ops
+// it calls are not checked one by one: the node checks the gradients it returns, so a bad
+// gradient is blamed on the op whose derivative produced it. The switch is process-wide (one
+// relaxed atomic load per op when off), unlike grad mode, so that it also covers worker
+// threads; guards on different threads therefore see each other's changes.
+namespace detail {
+inline std::atomic<bool> anomaly_mode{false};
+}  // namespace detail
+inline bool anomaly_mode_enabled() { return detail::anomaly_mode.load(std::memory_order_relaxed); }
+inline void set_anomaly_mode(bool enabled) {
+  detail::anomaly_mode.store(enabled, std::memory_order_relaxed);
+}
+
+class AnomalyModeGuard {
+ public:
+  explicit AnomalyModeGuard(bool enabled = true) : previous_(anomaly_mode_enabled()) {
+    set_anomaly_mode(enabled);
+  }
+  ~AnomalyModeGuard() { set_anomaly_mode(previous_); }
+  AnomalyModeGuard(const AnomalyModeGuard&) = delete;
+  AnomalyModeGuard& operator=(const AnomalyModeGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
 // Sums a broadcast gradient back to the shape of the tensor it belongs to (defined with the
 // reductions in ops). Declared here because gradient accumulation needs it.
 template <class T>
-Tensor<T> sum_to(const Tensor<T>& x, const Shape& shape);
+Tensor<T> sum_to(const Tensor<T>& x, const Shape& shape,
+                 std::source_location location = std::source_location::current());
 
 namespace detail {
 
 struct Node {
-  explicit Node(const char* name) : op(name) {}
+  Node(const char* name, std::source_location where) : op(name), location(where) {}
   virtual ~Node() = default;
   // Reads this node's output gradient(s) from the tape and accumulates its inputs'.
   virtual void backward(Tape& tape) = 0;
   const char* op;
+  std::source_location location;  // of the code that recorded it, for NOTE [anomaly mode]
+};
+
+// NOTE [anomaly mode]: out of line, reached only when the mode is on. check_forward throws if an
+// output is not finite (and says whether an input already was); check_gradients throws if a
+// gradient an input will receive is not finite. BackwardCheckScope marks a backward closure
+// running, which check_forward skips.
+template <class T>
+void check_forward(const char* op, std::span<const Tensor<T>> inputs,
+                   std::span<const Tensor<T>> outputs, const std::source_location& location);
+template <class T>
+void check_gradients(const Node& node, Tape& tape, std::span<const std::uint32_t> in_slots,
+                     std::span<const Tensor<T>> grads, std::span<const std::uint32_t> out_slots);
+class BackwardCheckScope {
+ public:
+  BackwardCheckScope();
+  ~BackwardCheckScope();
+  BackwardCheckScope(const BackwardCheckScope&) = delete;
+  BackwardCheckScope& operator=(const BackwardCheckScope&) = delete;
+
+ private:
+  bool previous_;
 };
 
 // Bump allocator for nodes: grows by doubling, rewound (not freed) on reset.
@@ -209,15 +266,17 @@ using Needs = std::array<bool, N>;
 
 template <class T, std::size_t N, class Backward>
 struct OpNode final : Node {
-  OpNode(const char* name, const std::array<std::uint32_t, N>& in, std::uint32_t out, Backward&& fn)
-      : Node(name), in_slots(in), out_slot(out), backward_fn(std::move(fn)) {}
+  OpNode(const char* name, std::source_location where, const std::array<std::uint32_t, N>& in,
+         std::uint32_t out, Backward&& fn)
+      : Node(name, where), in_slots(in), out_slot(out), backward_fn(std::move(fn)) {}
 
   void backward(Tape& tape) override {
     auto& table = tape.slots<T>();
     Slot<T>& out = table[out_slot];
     Tensor<T> grad_out = out.keep ? out.grad : std::move(out.grad);
     if (!grad_out) return;
-    std::array<Tensor<T>, N> grads = call(grad_out);
+    std::array<Tensor<T>, N> grads =
+        anomaly_mode_enabled() ? call_checked(tape, grad_out) : call(grad_out);
     grad_out = Tensor<T>();  // so that accumulation may reuse a gradient passed straight through
     for (std::size_t i = 0; i < N; ++i)
       if (in_slots[i] != kNoSlot && grads[i]) tape.accumulate<T>(in_slots[i], std::move(grads[i]), op);
@@ -230,6 +289,15 @@ struct OpNode final : Node {
       return wrap(backward_fn(grad_out, needs));
     else
       return wrap(backward_fn(grad_out));
+  }
+  std::array<Tensor<T>, N> call_checked(Tape& tape, const Tensor<T>& grad_out) {
+    std::array<Tensor<T>, N> grads;
+    {
+      BackwardCheckScope checking;
+      grads = call(grad_out);
+    }
+    check_gradients<T>(*this, tape, in_slots, grads, std::span<const std::uint32_t>(&out_slot, 1));
+    return grads;
   }
   template <class R>
   static std::array<Tensor<T>, N> wrap(R&& r) {
@@ -244,9 +312,12 @@ struct OpNode final : Node {
 
 template <class T, class Backward>
 struct ManyNode final : Node {
-  ManyNode(const char* name, std::vector<std::uint32_t> in, std::vector<std::uint32_t> out,
-           Backward&& fn)
-      : Node(name), in_slots(std::move(in)), out_slots(std::move(out)), backward_fn(std::move(fn)) {}
+  ManyNode(const char* name, std::source_location where, std::vector<std::uint32_t> in,
+           std::vector<std::uint32_t> out, Backward&& fn)
+      : Node(name, where),
+        in_slots(std::move(in)),
+        out_slots(std::move(out)),
+        backward_fn(std::move(fn)) {}
 
   void backward(Tape& tape) override {
     auto& table = tape.slots<T>();
@@ -259,11 +330,18 @@ struct ManyNode final : Node {
       any = any || grads_out[k].defined();
     }
     if (!any) return;
-    std::vector<Tensor<T>> grads = backward_fn(std::span<const Tensor<T>>(grads_out));
+    const bool checking = anomaly_mode_enabled();
+    std::vector<Tensor<T>> grads;
+    {
+      std::optional<BackwardCheckScope> scope;
+      if (checking) scope.emplace();
+      grads = backward_fn(std::span<const Tensor<T>>(grads_out));
+    }
     grads_out.clear();
     if (grads.size() != in_slots.size())
       throw Error(std::string(op) + ": backward returned " + std::to_string(grads.size()) +
                   " gradients for " + std::to_string(in_slots.size()) + " inputs");
+    if (checking) check_gradients<T>(*this, tape, in_slots, grads, out_slots);
     for (std::size_t i = 0; i < grads.size(); ++i)
       if (in_slots[i] != kNoSlot && grads[i]) tape.accumulate<T>(in_slots[i], std::move(grads[i]), op);
   }
@@ -281,9 +359,13 @@ struct ManyNode final : Node {
 // Tensor for "none"). The closure may take a second argument, std::array<bool, N>, telling
 // which inputs need a gradient at all. Gradients may keep a broadcast shape: they are summed
 // back to each input's shape when accumulated. When no input requires grad, or grad mode is
-// off, nothing is recorded and the output is returned as a plain value.
+// off, nothing is recorded and the output is returned as a plain value. `location` is the
+// user's code that recorded the op, for anomaly mode: an op passes its own caller's location on.
 template <class T, std::size_t N, class Backward>
-Tensor<T> record(const char* op, const Tensor<T> (&inputs)[N], Tensor<T> output, Backward&& backward) {
+Tensor<T> record(const char* op, const Tensor<T> (&inputs)[N], Tensor<T> output, Backward&& backward,
+                 std::source_location location = std::source_location::current()) {
+  if (anomaly_mode_enabled()) [[unlikely]]
+    detail::check_forward<T>(op, inputs, std::span<const Tensor<T>>(&output, 1), location);
   if (!grad_enabled()) return output;
   Tape& tape = Tape::current();
   std::array<std::uint32_t, N> slots;
@@ -294,7 +376,7 @@ Tensor<T> record(const char* op, const Tensor<T> (&inputs)[N], Tensor<T> output,
   }
   if (!any) return output;
   tape.add_result(output);
-  tape.add_node<detail::OpNode<T, N, std::decay_t<Backward>>>(op, slots, output.var().slot,
+  tape.add_node<detail::OpNode<T, N, std::decay_t<Backward>>>(op, location, slots, output.var().slot,
                                                               std::forward<Backward>(backward));
   return output;
 }
@@ -306,7 +388,10 @@ Tensor<T> record(const char* op, const Tensor<T> (&inputs)[N], Tensor<T> output,
 // outputs depend on leaves its closure captures (a checkpointed segment's parameters).
 template <class T, class Backward>
 void record_many(const char* op, std::span<const Tensor<T>> inputs, std::span<Tensor<T>> outputs,
-                 Backward&& backward, bool depends_on_captured = false) {
+                 Backward&& backward, bool depends_on_captured = false,
+                 std::source_location location = std::source_location::current()) {
+  if (anomaly_mode_enabled()) [[unlikely]]
+    detail::check_forward<T>(op, inputs, outputs, location);
   if (!grad_enabled()) return;
   Tape& tape = Tape::current();
   std::vector<std::uint32_t> in_slots(inputs.size());
@@ -322,7 +407,7 @@ void record_many(const char* op, std::span<const Tensor<T>> inputs, std::span<Te
     out_slots[k] = outputs[k].var().slot;
   }
   tape.add_node<detail::ManyNode<T, std::decay_t<Backward>>>(
-      op, std::move(in_slots), std::move(out_slots), std::forward<Backward>(backward));
+      op, location, std::move(in_slots), std::move(out_slots), std::forward<Backward>(backward));
 }
 
 // Gradients of a one-element `output` (or with `seed`) with respect to `inputs`, without
