@@ -71,7 +71,7 @@ Tensor<T> sum_to(const Tensor<T>& x, const Shape& shape, std::source_location lo
     throw Error("sum_to: shape " + shape_str(from) + " does not reduce to " + shape_str(shape));
   // Sum the leading dimensions broadcasting added, and those that were stretched from 1.
   const std::size_t lead = from.size() - shape.size();
-  std::vector<std::size_t> axes;
+  Shape axes;  // inline storage: no heap allocation for up to 4 axes
   for (std::size_t i = 0; i < from.size(); ++i)
     if (i < lead || (shape[i - lead] == 1 && from[i] != 1)) axes.push_back(i);
   Array<T> reduced;

@@ -95,31 +95,33 @@ Tensor<T> concat(const std::vector<Tensor<T>>& parts, int axis, std::source_loca
   if (parts.empty()) throw Error("concat: no tensors to join");
   const Shape& first = parts[0].shape();
   const std::size_t a = normalize_axis("concat", axis, first.size(), first);
-  Shape shape = first;
-  shape[a] = 0;
-  std::vector<std::size_t> starts;
+  // Part i lies in [offsets[i], offsets[i + 1]) along the axis.
+  std::vector<std::size_t> offsets;
+  offsets.reserve(parts.size() + 1);
+  offsets.push_back(0);
   for (const auto& part : parts) {
     Shape expected = first;
     expected[a] = part.dim() == first.size() ? part.shape()[a] : 0;
     if (part.shape() != expected)
       throw Error("concat: shapes " + shape_str(first) + " and " + shape_str(part.shape()) +
                   " differ outside axis " + std::to_string(a));
-    starts.push_back(shape[a]);
-    shape[a] += part.shape()[a];
+    offsets.push_back(offsets.back() + part.shape()[a]);
   }
+  Shape shape = first;
+  shape[a] = offsets.back();
   auto joined = Array<T>::from_shape(shape);
   for (std::size_t i = 0; i < parts.size(); ++i)
-    copy_along(parts[i].value(), 0, joined, starts[i], parts[i].shape()[a], a);
-  std::vector<Tensor<T>> outs{Tensor<T>(std::move(joined))};
-  std::vector<std::size_t> lengths;
-  for (const auto& part : parts) lengths.push_back(part.shape()[a]);
-  record_many<T>("concat", parts, outs, [a, starts, lengths](std::span<const Tensor<T>> g) {
+    copy_along(parts[i].value(), 0, joined, offsets[i], parts[i].shape()[a], a);
+  Tensor<T> out(std::move(joined));
+  record_many<T>("concat", parts, std::span<Tensor<T>>(&out, 1),
+                 [a, offsets = std::move(offsets)](std::span<const Tensor<T>> g) {
     std::vector<Tensor<T>> grads;
-    for (std::size_t i = 0; i < starts.size(); ++i)
-      grads.push_back(narrow(g[0], static_cast<int>(a), starts[i], lengths[i]));
+    grads.reserve(offsets.size() - 1);
+    for (std::size_t i = 0; i + 1 < offsets.size(); ++i)
+      grads.push_back(narrow(g[0], static_cast<int>(a), offsets[i], offsets[i + 1] - offsets[i]));
     return grads;
   }, false, location);
-  return outs[0];
+  return out;
 }
 
 template <class T>
@@ -133,6 +135,7 @@ std::vector<Tensor<T>> split(const Tensor<T>& x, std::size_t chunks, int axis,
   Shape part_shape = x.shape();
   part_shape[a] = length;
   std::vector<Tensor<T>> outs;
+  outs.reserve(chunks);
   for (std::size_t k = 0; k < chunks; ++k) {
     auto part = Array<T>::from_shape(part_shape);
     copy_along(x.value(), k * length, part, 0, length, a);
@@ -140,6 +143,7 @@ std::vector<Tensor<T>> split(const Tensor<T>& x, std::size_t chunks, int axis,
   }
   record_many<T>("split", std::span<const Tensor<T>>(&x, 1), outs, [a, part_shape](std::span<const Tensor<T>> g) {
     std::vector<Tensor<T>> parts;
+    parts.reserve(g.size());
     for (const auto& gk : g) parts.push_back(gk ? gk : Tensor<T>(Array<T>(xt::zeros<T>(part_shape))));
     return std::vector<Tensor<T>>{concat(parts, static_cast<int>(a))};
   }, false, location);
@@ -153,6 +157,7 @@ std::vector<Tensor<T>> unbind(const Tensor<T>& x, int axis, std::source_location
   kept[a] = 1;
   dropped.erase(dropped.begin() + a);
   std::vector<Tensor<T>> outs;
+  outs.reserve(x.shape()[a]);
   for (std::size_t i = 0; i < x.shape()[a]; ++i) {
     auto slice = Array<T>::from_shape(kept);
     copy_along(x.value(), i, slice, 0, 1, a);
@@ -161,6 +166,7 @@ std::vector<Tensor<T>> unbind(const Tensor<T>& x, int axis, std::source_location
   }
   record_many<T>("unbind", std::span<const Tensor<T>>(&x, 1), outs, [a, dropped](std::span<const Tensor<T>> g) {
     std::vector<Tensor<T>> parts;
+    parts.reserve(g.size());
     for (const auto& gi : g) parts.push_back(gi ? gi : Tensor<T>::zeros(dropped));
     return std::vector<Tensor<T>>{stack(parts, static_cast<int>(a))};
   }, false, location);
@@ -185,14 +191,15 @@ Tensor<T> stack(const std::vector<Tensor<T>>& parts, int axis, std::source_locat
     part.reshape(kept);
     copy_along(part, 0, stacked, i, 1, a);
   }
-  std::vector<Tensor<T>> outs{Tensor<T>(std::move(stacked))};
+  Tensor<T> out(std::move(stacked));
   const std::size_t count = parts.size();
-  record_many<T>("stack", parts, outs, [a, count](std::span<const Tensor<T>> g) {
+  record_many<T>("stack", parts, std::span<Tensor<T>>(&out, 1), [a, count](std::span<const Tensor<T>> g) {
     std::vector<Tensor<T>> grads;
+    grads.reserve(count);
     for (std::size_t i = 0; i < count; ++i) grads.push_back(select(g[0], static_cast<int>(a), i));
     return grads;
   }, false, location);
-  return outs[0];
+  return out;
 }
 
 template <class T>

@@ -208,6 +208,11 @@ class Tape {
     if constexpr (std::is_same_v<T, float>) return f32_;
     else return f64_;
   }
+  // A node's list of slots, from the node arena: rewound with the node, never freed alone.
+  std::span<std::uint32_t> allocate_slots(std::size_t count) {
+    void* memory = arena_.allocate(count * sizeof(std::uint32_t), alignof(std::uint32_t));
+    return {static_cast<std::uint32_t*>(memory), count};
+  }
   template <class NodeType, class... Args>
   void add_node(Args&&... args) {
     void* memory = arena_.allocate(sizeof(NodeType), alignof(NodeType));
@@ -312,16 +317,20 @@ struct OpNode final : Node {
 
 template <class T, class Backward>
 struct ManyNode final : Node {
-  ManyNode(const char* name, std::source_location where, std::vector<std::uint32_t> in,
-           std::vector<std::uint32_t> out, Backward&& fn)
-      : Node(name, where),
-        in_slots(std::move(in)),
-        out_slots(std::move(out)),
-        backward_fn(std::move(fn)) {}
+  ManyNode(const char* name, std::source_location where, std::span<const std::uint32_t> in,
+           std::span<const std::uint32_t> out, Backward&& fn)
+      : Node(name, where), in_slots(in), out_slots(out), backward_fn(std::move(fn)) {}
 
   void backward(Tape& tape) override {
     auto& table = tape.slots<T>();
-    std::vector<Tensor<T>> grads_out(out_slots.size());
+    // The output gradients, on the stack for up to kInline outputs (an LSTM's h and c, its
+    // four gates): NOTE [steady-state allocation].
+    constexpr std::size_t kInline = 8;
+    std::array<Tensor<T>, kInline> inline_grads;
+    std::vector<Tensor<T>> heap_grads(out_slots.size() > kInline ? out_slots.size() : 0);
+    const std::span<Tensor<T>> grads_out =
+        heap_grads.empty() ? std::span<Tensor<T>>(inline_grads).first(out_slots.size())
+                           : std::span<Tensor<T>>(heap_grads);
     bool any = false;
     for (std::size_t k = 0; k < out_slots.size(); ++k) {
       if (out_slots[k] == kNoSlot) continue;
@@ -337,7 +346,7 @@ struct ManyNode final : Node {
       if (checking) scope.emplace();
       grads = backward_fn(std::span<const Tensor<T>>(grads_out));
     }
-    grads_out.clear();
+    for (auto& g : grads_out) g = Tensor<T>();  // so that accumulation may reuse a gradient
     if (grads.size() != in_slots.size())
       throw Error(std::string(op) + ": backward returned " + std::to_string(grads.size()) +
                   " gradients for " + std::to_string(in_slots.size()) + " inputs");
@@ -346,7 +355,7 @@ struct ManyNode final : Node {
       if (in_slots[i] != kNoSlot && grads[i]) tape.accumulate<T>(in_slots[i], std::move(grads[i]), op);
   }
 
-  std::vector<std::uint32_t> in_slots, out_slots;
+  std::span<const std::uint32_t> in_slots, out_slots;  // in the node arena
   Backward backward_fn;
 };
 
@@ -393,21 +402,19 @@ void record_many(const char* op, std::span<const Tensor<T>> inputs, std::span<Te
   if (anomaly_mode_enabled()) [[unlikely]]
     detail::check_forward<T>(op, inputs, outputs, location);
   if (!grad_enabled()) return;
+  bool any = depends_on_captured;
+  for (const auto& input : inputs) any = any || input.requires_grad();
+  if (!any) return;
   Tape& tape = Tape::current();
-  std::vector<std::uint32_t> in_slots(inputs.size());
-  bool any = false;
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    in_slots[i] = tape.slot_of(inputs[i], op);
-    any = any || in_slots[i] != detail::kNoSlot;
-  }
-  if (!any && !depends_on_captured) return;
-  std::vector<std::uint32_t> out_slots(outputs.size());
+  std::span<std::uint32_t> in_slots = tape.allocate_slots(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) in_slots[i] = tape.slot_of(inputs[i], op);
+  std::span<std::uint32_t> out_slots = tape.allocate_slots(outputs.size());
   for (std::size_t k = 0; k < outputs.size(); ++k) {
     tape.add_result(outputs[k]);
     out_slots[k] = outputs[k].var().slot;
   }
-  tape.add_node<detail::ManyNode<T, std::decay_t<Backward>>>(
-      op, location, std::move(in_slots), std::move(out_slots), std::forward<Backward>(backward));
+  tape.add_node<detail::ManyNode<T, std::decay_t<Backward>>>(op, location, in_slots, out_slots,
+                                                             std::forward<Backward>(backward));
 }
 
 // Gradients of a one-element `output` (or with `seed`) with respect to `inputs`, without
