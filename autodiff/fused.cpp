@@ -102,7 +102,7 @@ LSTMGatesOutput<T> lstm_gates(const Tensor<T>& gates, const Tensor<T>& c,
   const Tensor<T> saved_c_next = outputs[1];
   record_many<T>(
       "lstm_gates", inputs, outputs,
-      [gates, c, saved_c_next](std::span<const Tensor<T>> grads_out) -> std::vector<Tensor<T>> {
+      [gates, c, saved_c_next](std::span<const Tensor<T>> grads_out, std::span<Tensor<T>> grads) {
         const Tensor<T>& grad_h = grads_out[0];
         const Tensor<T>& grad_c = grads_out[1];
         const std::size_t batch = c.shape()[0], hidden = c.shape()[1];
@@ -114,10 +114,11 @@ LSTMGatesOutput<T> lstm_gates(const Tensor<T>& gates, const Tensor<T>& c,
           const Tensor<T> dh = grad_h ? grad_h : Tensor<T>::zeros(c.shape());
           Tensor<T> dc = dh * o * (T(1) - tc * tc);
           if (grad_c) dc = grad_c + dc;
-          return {concat<T>({dc * g * i * (T(1) - i), dc * c * f * (T(1) - f),
-                             dc * i * (T(1) - g * g), dh * tc * o * (T(1) - o)},
-                            1),
-                  dc * f};
+          grads[0] = concat<T>({dc * g * i * (T(1) - i), dc * c * f * (T(1) - f),
+                                dc * i * (T(1) - g * g), dh * tc * o * (T(1) - o)},
+                               1);
+          grads[1] = dc * f;
+          return;
         }
         const Array<T> act = lstm_activations(gates.value(), hidden);
         const Array<T> tanh_c = xt::tanh(saved_c_next.value());
@@ -142,7 +143,8 @@ LSTMGatesOutput<T> lstm_gates(const Tensor<T>& gates, const Tensor<T>& c,
             grad_c_prev.data()[k] = dc * f;
           }
         }
-        return {Tensor<T>(std::move(grad_gates)), Tensor<T>(std::move(grad_c_prev))};
+        grads[0] = Tensor<T>(std::move(grad_gates));
+        grads[1] = Tensor<T>(std::move(grad_c_prev));
       }, false, location);
   return {outputs[0], outputs[1]};
 }

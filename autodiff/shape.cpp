@@ -114,12 +114,9 @@ Tensor<T> concat(const std::vector<Tensor<T>>& parts, int axis, std::source_loca
     copy_along(parts[i].value(), 0, joined, offsets[i], parts[i].shape()[a], a);
   Tensor<T> out(std::move(joined));
   record_many<T>("concat", parts, std::span<Tensor<T>>(&out, 1),
-                 [a, offsets = std::move(offsets)](std::span<const Tensor<T>> g) {
-    std::vector<Tensor<T>> grads;
-    grads.reserve(offsets.size() - 1);
+                 [a, offsets = std::move(offsets)](std::span<const Tensor<T>> g, std::span<Tensor<T>> grads) {
     for (std::size_t i = 0; i + 1 < offsets.size(); ++i)
-      grads.push_back(narrow(g[0], static_cast<int>(a), offsets[i], offsets[i + 1] - offsets[i]));
-    return grads;
+      grads[i] = narrow(g[0], static_cast<int>(a), offsets[i], offsets[i + 1] - offsets[i]);
   }, false, location);
   return out;
 }
@@ -141,11 +138,11 @@ std::vector<Tensor<T>> split(const Tensor<T>& x, std::size_t chunks, int axis,
     copy_along(x.value(), k * length, part, 0, length, a);
     outs.emplace_back(std::move(part));
   }
-  record_many<T>("split", std::span<const Tensor<T>>(&x, 1), outs, [a, part_shape](std::span<const Tensor<T>> g) {
+  record_many<T>("split", std::span<const Tensor<T>>(&x, 1), outs, [a, part_shape](std::span<const Tensor<T>> g, std::span<Tensor<T>> grads) {
     std::vector<Tensor<T>> parts;
     parts.reserve(g.size());
     for (const auto& gk : g) parts.push_back(gk ? gk : Tensor<T>(Array<T>(xt::zeros<T>(part_shape))));
-    return std::vector<Tensor<T>>{concat(parts, static_cast<int>(a))};
+    grads[0] = concat(parts, static_cast<int>(a));
   }, false, location);
   return outs;
 }
@@ -164,11 +161,11 @@ std::vector<Tensor<T>> unbind(const Tensor<T>& x, int axis, std::source_location
     slice.reshape(dropped);
     outs.emplace_back(std::move(slice));
   }
-  record_many<T>("unbind", std::span<const Tensor<T>>(&x, 1), outs, [a, dropped](std::span<const Tensor<T>> g) {
+  record_many<T>("unbind", std::span<const Tensor<T>>(&x, 1), outs, [a, dropped](std::span<const Tensor<T>> g, std::span<Tensor<T>> grads) {
     std::vector<Tensor<T>> parts;
     parts.reserve(g.size());
     for (const auto& gi : g) parts.push_back(gi ? gi : Tensor<T>::zeros(dropped));
-    return std::vector<Tensor<T>>{stack(parts, static_cast<int>(a))};
+    grads[0] = stack(parts, static_cast<int>(a));
   }, false, location);
   return outs;
 }
@@ -192,12 +189,8 @@ Tensor<T> stack(const std::vector<Tensor<T>>& parts, int axis, std::source_locat
     copy_along(part, 0, stacked, i, 1, a);
   }
   Tensor<T> out(std::move(stacked));
-  const std::size_t count = parts.size();
-  record_many<T>("stack", parts, std::span<Tensor<T>>(&out, 1), [a, count](std::span<const Tensor<T>> g) {
-    std::vector<Tensor<T>> grads;
-    grads.reserve(count);
-    for (std::size_t i = 0; i < count; ++i) grads.push_back(select(g[0], static_cast<int>(a), i));
-    return grads;
+  record_many<T>("stack", parts, std::span<Tensor<T>>(&out, 1), [a](std::span<const Tensor<T>> g, std::span<Tensor<T>> grads) {
+    for (std::size_t i = 0; i < grads.size(); ++i) grads[i] = select(g[0], static_cast<int>(a), i);
   }, false, location);
   return out;
 }

@@ -339,12 +339,25 @@ struct ManyNode final : Node {
       any = any || grads_out[k].defined();
     }
     if (!any) return;
+    // The input gradients: returned as a vector, or written into a span that, like grads_out,
+    // lives on the stack for up to kInline inputs.
+    std::array<Tensor<T>, kInline> inline_in;
+    std::vector<Tensor<T>> heap_in;
+    std::span<Tensor<T>> grads;
     const bool checking = anomaly_mode_enabled();
-    std::vector<Tensor<T>> grads;
     {
       std::optional<BackwardCheckScope> scope;
       if (checking) scope.emplace();
-      grads = backward_fn(std::span<const Tensor<T>>(grads_out));
+      const std::span<const Tensor<T>> given(grads_out);
+      if constexpr (std::is_invocable_v<Backward&, std::span<const Tensor<T>>, std::span<Tensor<T>>>) {
+        if (in_slots.size() > kInline) heap_in.resize(in_slots.size());
+        grads = heap_in.empty() ? std::span<Tensor<T>>(inline_in).first(in_slots.size())
+                                : std::span<Tensor<T>>(heap_in);
+        backward_fn(given, grads);
+      } else {
+        heap_in = backward_fn(given);
+        grads = heap_in;
+      }
     }
     for (auto& g : grads_out) g = Tensor<T>();  // so that accumulation may reuse a gradient
     if (grads.size() != in_slots.size())
@@ -392,7 +405,8 @@ Tensor<T> record(const char* op, const Tensor<T> (&inputs)[N], Tensor<T> output,
 
 // The same for ops with a run-time number of inputs or outputs (concat, stack, split). The
 // closure maps a span of output gradients (undefined where an output got none) to a vector
-// with one gradient per input.
+// with one gradient per input; or, to allocate no vector, takes as a second argument a span
+// with one (undefined) Tensor per input and assigns the gradients there.
 // `depends_on_captured` records the op even when no input requires grad, for an op whose
 // outputs depend on leaves its closure captures (a checkpointed segment's parameters).
 template <class T, class Backward>
