@@ -52,6 +52,32 @@ void gemm(const Array<T>& a, bool ta, const Array<T>& b, bool tb, Array<T>& c, T
                 b.data(), ldb, beta, c.data(), int(n));
 }
 
+namespace {
+// C = op(A)·op(B):  dA = g·op(B)^T (or its transpose),  dB = op(A)^T·g (or its transpose).
+// First order goes through the sink (NOTE [accumulating products]); with create_graph the
+// gradients are products on the tape.
+template <class T, class Sink>
+std::array<Tensor<T>, 2> matmul_backward(const Tensor<T>& g, const Tensor<T>& a, bool ta,
+                                         const Tensor<T>& b, bool tb,
+                                         const std::array<bool, 2>& needs, Sink& sink) {
+  if (grad_enabled()) {
+    Tensor<T> da, db;
+    if (needs[0]) da = ta ? matmul(b, g, tb, true) : matmul(g, b, false, !tb);
+    if (needs[1]) db = tb ? matmul(g, a, true, ta) : matmul(a, g, !ta, false);
+    return {da, db};
+  }
+  if (needs[0]) {
+    if (ta) sink.add_product(0, b.value(), tb, g.value(), true);
+    else sink.add_product(0, g.value(), false, b.value(), !tb);
+  }
+  if (needs[1]) {
+    if (tb) sink.add_product(1, g.value(), true, a.value(), ta);
+    else sink.add_product(1, a.value(), !ta, g.value(), false);
+  }
+  return {};
+}
+}  // namespace
+
 template <class T>
 Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool ta, bool tb,
                  std::source_location location) {
@@ -59,15 +85,14 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool ta, bool tb,
   Array<T> product;
   gemm(a.value(), ta, b.value(), tb, product);
   Tensor<T> out(std::move(product));
-  // C = op(A)·op(B):  dA = g·op(B)^T (or its transpose),  dB = op(A)^T·g (or its transpose).
   Tensor<T> saved_a = b.requires_grad() ? a : Tensor<T>();
   Tensor<T> saved_b = a.requires_grad() ? b : Tensor<T>();
-  return record("matmul", {a, b}, out, [saved_a, saved_b, ta, tb](const Tensor<T>& g, const auto& needs) {
-    Tensor<T> da, db;
-    if (needs[0]) da = ta ? matmul(saved_b, g, tb, true) : matmul(g, saved_b, false, !tb);
-    if (needs[1]) db = tb ? matmul(g, saved_a, true, ta) : matmul(saved_a, g, !ta, false);
-    return std::array{da, db};
-  }, location);
+  return record(
+      "matmul", {a, b}, out,
+      [saved_a, saved_b, ta, tb](const Tensor<T>& g, const auto& needs, auto& sink) {
+        return matmul_backward(g, saved_a, ta, saved_b, tb, needs, sink);
+      },
+      location);
 }
 
 template <class T>

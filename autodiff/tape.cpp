@@ -263,6 +263,25 @@ void Tape::accumulate(std::uint32_t slot, Tensor<T> gradient, const char* op) {
 }
 
 template <class T>
+void Tape::accumulate_product(std::uint32_t slot, const Array<T>& a, bool transpose_a,
+                              const Array<T>& b, bool transpose_b, const char* op) {
+  Tensor<T>& sum = slots<T>()[slot].grad;
+  const bool owned = sum && sum.shared().use_count() == 1 && sum.is_leaf() && !sum.requires_grad();
+  if (owned && !grad_enabled()) {
+    gemm(a, transpose_a, b, transpose_b, sum.var().value, T(1), T(1));
+    return;
+  }
+  accumulate(slot, product(a, transpose_a, b, transpose_b), op);
+}
+
+template <class T>
+Tensor<T> Tape::product(const Array<T>& a, bool transpose_a, const Array<T>& b, bool transpose_b) {
+  Array<T> result;
+  gemm(a, transpose_a, b, transpose_b, result);
+  return Tensor<T>(std::move(result));
+}
+
+template <class T>
 void Tape::run_backward(const Tensor<T>& root, const Tensor<T>& seed, BackwardOptions options,
                         std::span<const Tensor<T>> inputs, std::vector<Tensor<T>>* gradients) {
   auto& var = root.var();
@@ -376,6 +395,9 @@ void Tape::rollback(const Mark& mark) {
   template std::uint32_t Tape::slot_of<T>(const Tensor<T>&, const char*);                        \
   template void Tape::add_result<T>(Tensor<T>&);                                                 \
   template void Tape::accumulate<T>(std::uint32_t, Tensor<T>, const char*);                      \
+  template void Tape::accumulate_product<T>(std::uint32_t, const Array<T>&, bool, const Array<T>&, \
+                                            bool, const char*);                                 \
+  template Tensor<T> Tape::product<T>(const Array<T>&, bool, const Array<T>&, bool);              \
   template void Tape::backward<T>(const Tensor<T>&, const Tensor<T>&, BackwardOptions);          \
   template std::vector<Tensor<T>> Tape::grad<T>(const Tensor<T>&, const Tensor<T>&,              \
                                                 std::span<const Tensor<T>>, BackwardOptions);    \

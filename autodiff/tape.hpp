@@ -203,6 +203,12 @@ class Tape {
   void add_result(Tensor<T>& output);
   template <class T>
   void accumulate(std::uint32_t slot, Tensor<T> gradient, const char* op);
+  // Adds op(a)·op(b) to a slot's gradient (NOTE [accumulating products]).
+  template <class T>
+  void accumulate_product(std::uint32_t slot, const Array<T>& a, bool transpose_a,
+                          const Array<T>& b, bool transpose_b, const char* op);
+  template <class T>
+  static Tensor<T> product(const Array<T>& a, bool transpose_a, const Array<T>& b, bool transpose_b);
   template <class T>
   detail::SlotTable<T>& slots() {
     if constexpr (std::is_same_v<T, float>) return f32_;
@@ -269,6 +275,44 @@ namespace detail {
 template <class T, std::size_t N>
 using Needs = std::array<bool, N>;
 
+// NOTE [accumulating products]
+// In BPTT the same weight multiplies at every step, so its gradient is a sum of T products
+// (dW_hh = sum_t g_t^T h_t). Making each product in a new array and then adding it in costs two
+// passes over the weight per step beyond the GEMM itself (BLAS zeroes the new array, the tape
+// adds it); a GEMM with beta = 1 adds the product straight into the gradient gathered so far.
+// A backward closure that takes a third argument gets a ProductSink and may hand it a gradient
+// as a product, returning an undefined Tensor for that input. The sink falls back to a new
+// product when the gathered gradient is not this pass's to change (shared, or recorded).
+template <class T, std::size_t N>
+class ProductSink {
+ public:
+  ProductSink(Tape& tape, const std::array<std::uint32_t, N>& slots, const char* op, bool direct)
+      : tape_(tape), slots_(slots), op_(op), direct_(direct) {}
+  // Adds op(a)·op(b) to the gradient of input i.
+  void add_product(std::size_t i, const Array<T>& a, bool transpose_a, const Array<T>& b,
+                   bool transpose_b) {
+    if (direct_) return tape_.accumulate_product<T>(slots_[i], a, transpose_a, b, transpose_b, op_);
+    Tensor<T> product = Tape::product<T>(a, transpose_a, b, transpose_b);
+    collected_[i] = collected_[i] ? Tensor<T>(Array<T>(collected_[i].value() + product.value()))
+                                  : std::move(product);
+  }
+  // Without `direct`, the products were kept: adds them to the closure's gradients.
+  void add_collected(std::array<Tensor<T>, N>& grads) {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (!collected_[i]) continue;
+      grads[i] = grads[i] ? Tensor<T>(Array<T>(grads[i].value() + collected_[i].value()))
+                          : std::move(collected_[i]);
+    }
+  }
+
+ private:
+  Tape& tape_;
+  const std::array<std::uint32_t, N>& slots_;
+  const char* op_;
+  bool direct_;
+  std::array<Tensor<T>, N> collected_;
+};
+
 template <class T, std::size_t N, class Backward>
 struct OpNode final : Node {
   OpNode(const char* name, std::source_location where, const std::array<std::uint32_t, N>& in,
@@ -281,16 +325,23 @@ struct OpNode final : Node {
     Tensor<T> grad_out = out.keep ? out.grad : std::move(out.grad);
     if (!grad_out) return;
     std::array<Tensor<T>, N> grads =
-        anomaly_mode_enabled() ? call_checked(tape, grad_out) : call(grad_out);
+        anomaly_mode_enabled() ? call_checked(tape, grad_out) : call(tape, grad_out);
     grad_out = Tensor<T>();  // so that accumulation may reuse a gradient passed straight through
     for (std::size_t i = 0; i < N; ++i)
       if (in_slots[i] != kNoSlot && grads[i]) tape.accumulate<T>(in_slots[i], std::move(grads[i]), op);
   }
 
-  std::array<Tensor<T>, N> call(const Tensor<T>& grad_out) {
+  std::array<Tensor<T>, N> call(Tape& tape, const Tensor<T>& grad_out) {
     Needs<T, N> needs;
     for (std::size_t i = 0; i < N; ++i) needs[i] = in_slots[i] != kNoSlot;
-    if constexpr (std::is_invocable_v<Backward&, const Tensor<T>&, const Needs<T, N>&>)
+    if constexpr (std::is_invocable_v<Backward&, const Tensor<T>&, const Needs<T, N>&,
+                                      ProductSink<T, N>&>) {
+      // Under anomaly mode the products are made as gradients of their own, to be checked.
+      ProductSink<T, N> sink(tape, in_slots, op, !anomaly_mode_enabled());
+      std::array<Tensor<T>, N> grads = wrap(backward_fn(grad_out, needs, sink));
+      sink.add_collected(grads);
+      return grads;
+    } else if constexpr (std::is_invocable_v<Backward&, const Tensor<T>&, const Needs<T, N>&>)
       return wrap(backward_fn(grad_out, needs));
     else
       return wrap(backward_fn(grad_out));
@@ -299,7 +350,7 @@ struct OpNode final : Node {
     std::array<Tensor<T>, N> grads;
     {
       BackwardCheckScope checking;
-      grads = call(grad_out);
+      grads = call(tape, grad_out);
     }
     check_gradients<T>(*this, tape, in_slots, grads, std::span<const std::uint32_t>(&out_slot, 1));
     return grads;
