@@ -2,7 +2,9 @@
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <numeric>
+#include <xtensor/xbroadcast.hpp>
 #include <xtensor/xmanipulation.hpp>
 
 #include "autodiff/ops.hpp"
@@ -76,6 +78,16 @@ std::array<Tensor<T>, 2> matmul_backward(const Tensor<T>& g, const Tensor<T>& a,
   }
   return {};
 }
+
+// addmm's inputs a and b are its inputs 1 and 2: matmul_backward's 0 and 1.
+template <class Sink>
+struct ProductSinkSlice {
+  Sink& sink;
+  template <class... Args>
+  void add_product(std::size_t i, Args&&... args) {
+    sink.add_product(i + 1, std::forward<Args>(args)...);
+  }
+};
 }  // namespace
 
 template <class T>
@@ -93,6 +105,39 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool ta, bool tb,
         return matmul_backward(g, saved_a, ta, saved_b, tb, needs, sink);
       },
       location);
+}
+
+template <class T>
+Tensor<T> addmm(const Tensor<T>& c, const Tensor<T>& a, const Tensor<T>& b, bool ta, bool tb,
+                std::source_location location) {
+  check_matmul(a.shape(), ta, b.shape(), tb, "addmm");
+  const Shape shape{ta ? a.shape()[1] : a.shape()[0], tb ? b.shape()[0] : b.shape()[1]};
+  if (broadcast_shape("addmm", c.shape(), shape) != shape)
+    throw Error("addmm: " + shape_str(c.shape()) + " does not broadcast to the product's shape " +
+                shape_str(shape));
+  Array<T> sum;
+  if (c.shape() == shape) {
+    sum = c.value();
+  } else if (c.dim() == 1) {  // a bias row: copied into every row
+    sum = Array<T>::from_shape(shape);
+    for (std::size_t row = 0; row < shape[0]; ++row)
+      std::copy(c.value().begin(), c.value().end(), sum.data() + row * shape[1]);
+  } else {
+    sum = xt::broadcast(c.value(), shape);
+  }
+  gemm(a.value(), ta, b.value(), tb, sum, T(1), T(1));
+  Tensor<T> out(std::move(sum));
+  Tensor<T> saved_a = b.requires_grad() ? a : Tensor<T>();
+  Tensor<T> saved_b = a.requires_grad() ? b : Tensor<T>();
+  return record("addmm", {c, a, b}, out,
+                [saved_a, saved_b, ta, tb](const Tensor<T>& g, const auto& needs, auto& sink) {
+                  // d/dc is g, summed back to c's shape when accumulated.
+                  const std::array<bool, 2> product_needs{needs[1], needs[2]};
+                  ProductSinkSlice<std::decay_t<decltype(sink)>> inputs_ab{sink};
+                  auto [da, db] = matmul_backward(g, saved_a, ta, saved_b, tb, product_needs, inputs_ab);
+                  return std::array{needs[0] ? g : Tensor<T>(), da, db};
+                },
+                location);
 }
 
 template <class T>
@@ -158,6 +203,8 @@ Tensor<T> reshape(const Tensor<T>& x, const std::vector<long>& shape,
 #define TAPEGRAD_INSTANTIATE(T)                                                                          \
   template void gemm(const Array<T>&, bool, const Array<T>&, bool, Array<T>&, T, T);                     \
   template Tensor<T> matmul(const Tensor<T>&, const Tensor<T>&, bool, bool, std::source_location);       \
+  template Tensor<T> addmm(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, bool, bool,             \
+                           std::source_location);                                                        \
   template Tensor<T> transpose(const Tensor<T>&, std::source_location);                                  \
   template Tensor<T> transpose(const Tensor<T>&, const std::vector<std::size_t>&, std::source_location); \
   template Tensor<T> reshape<T, Shape>(const Tensor<T>&, const Shape&, std::source_location);            \

@@ -15,6 +15,14 @@ Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool transpose_a = fals
                  bool transpose_b = false,
     std::source_location location = std::source_location::current());
 
+// c + op(a) · op(b), with c broadcast to the product's shape (a bias row, or a full matrix):
+// one GEMM with beta = 1 on a copy of c, instead of a product and an addition. A recurrent step's
+// gate pre-activations, projected + h W_hh^T, are addmm(projected, h, weight_hh, false, true).
+template <class T>
+Tensor<T> addmm(const Tensor<T>& c, const Tensor<T>& a, const Tensor<T>& b, bool transpose_a = false,
+                bool transpose_b = false,
+                std::source_location location = std::source_location::current());
+
 // Reverses the axes (for 2-d: the matrix transpose), or permutes them by `axes`.
 template <class T> Tensor<T> transpose(const Tensor<T>& x,
     std::source_location location = std::source_location::current());

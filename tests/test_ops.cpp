@@ -103,6 +103,31 @@ std::vector<OpCase> op_cases() {
   add_case("matmul x x^T (one tensor on both sides)",
            [](const Inputs& x) { return matmul(x[0], x[0], false, true); }, {any({3, 2})});
 
+  // A weight used at several steps: its gradient is gathered by GEMMs with beta = 1 (NOTE
+  // [accumulating products]); added to a product of itself, the gathered gradient is shared
+  // with the addition's and must not be written in place.
+  add_case("matmul, one weight at three steps",
+           [](const Inputs& x) {
+             Tensor<double> h = x[0];
+             for (int step = 0; step < 3; ++step) h = tanh(matmul(h, x[1], false, true));
+             return h;
+           },
+           {any({2, 3}), any({3, 3})});
+  add_case("matmul(x, w) + w", [](const Inputs& x) { return matmul(x[0], x[1]) + x[1]; },
+           {any({3, 3}), any({3, 3})});
+  // addmm: c + op(a)·op(b), c a full matrix, a bias row or a (1, n) row.
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      add_case(std::string("addmm transpose_a=") + (ta ? "true" : "false") +
+                   " transpose_b=" + (tb ? "true" : "false"),
+               [ta, tb](const Inputs& x) { return addmm(x[0], x[1], x[2], ta, tb); },
+               {any({3, 2}), any(ta ? Shape{4, 3} : Shape{3, 4}), any(tb ? Shape{2, 4} : Shape{4, 2})});
+  add_case("addmm bias row", [](const Inputs& x) { return addmm(x[0], x[1], x[2], false, true); },
+           {any({2}), any({3, 4}), any({2, 4})});
+  add_case("addmm (1, n) row, one weight at two steps",
+           [](const Inputs& x) { return addmm(x[0], addmm(x[0], x[1], x[2]), x[2]); },
+           {any({1, 3}), any({2, 3}), any({3, 3})});
+
   add_case("transpose 2-d", [](const Inputs& x) { return transpose(x[0]); }, {any({2, 3})});
   add_case("transpose 3-d reversed", [](const Inputs& x) { return transpose(x[0]); },
            {any({2, 3, 4})});
@@ -377,6 +402,12 @@ std::vector<ErrorCase> error_cases() {
       {"matmul inner, transpose_b", [=] { matmul(m34, m52, false, true); },
        "matmul: (3,4) x (5,2)^T: inner dimensions 4 and 2 differ"},
       {"matmul 1-d", [=] { matmul(v3, m32); }, "matmul: (3,) x (3,2): both operands must be 2-d"},
+      {"addmm inner", [=] { addmm(m32, m34, m52); },
+       "addmm: (3,4) x (5,2): inner dimensions 4 and 5 differ"},
+      {"addmm c", [=] { addmm(v4, m34, zeros({4, 2})); },
+       "addmm: shapes (4,) and (3,2) do not broadcast"},
+      {"addmm c larger", [=] { addmm(zeros({2, 3, 2}), m34, zeros({4, 2})); },
+       "addmm: (2,3,2) does not broadcast to the product's shape (3,2)"},
       {"matmul 0-d", [=] { matmul(m23, s); }, "matmul: (2,3) x (): both operands must be 2-d"},
       {"transpose repeated axis",
        [] {
