@@ -51,10 +51,17 @@ Tensor<T> state_or_zeros(const std::string& layer, const char* what, const Tenso
 
 template <class T>
 Tensor<T> project(const std::string& layer, const Tensor<T>& x, const Tensor<T>& weight_ih,
-                  const Tensor<T>& bias_ih, std::size_t input_size) {
+                  const Tensor<T>& bias, std::size_t input_size) {
   check_matrix(layer, "input x", x, 0, input_size);
-  Tensor<T> projected = matmul(x, weight_ih, false, true);
-  return bias_ih.defined() ? projected + bias_ih : projected;
+  return bias.defined() ? addmm(bias, x, weight_ih, false, true) : matmul(x, weight_ih, false, true);
+}
+
+// b_ih + b_hh: both biases of a cell whose state enters only through h W_hh^T join the input
+// projection, computed once for all the steps of a sequence instead of added at every step.
+template <class T>
+Tensor<T> both_biases(const Tensor<T>& bias_ih, const Tensor<T>& bias_hh) {
+  if (!bias_ih.defined() || !bias_hh.defined()) return bias_ih.defined() ? bias_ih : bias_hh;
+  return bias_ih + bias_hh;
 }
 
 }  // namespace
@@ -91,7 +98,7 @@ void RNNCell<T>::reset_parameters(Generator& generator) {
 
 template <class T>
 Tensor<T> RNNCell<T>::input_projection(const Tensor<T>& x) const {
-  return project(type_name(), x, weight_ih, bias_ih, options_.input_size);
+  return project(type_name(), x, weight_ih, both_biases(bias_ih, bias_hh), options_.input_size);
 }
 
 template <class T>
@@ -100,9 +107,8 @@ Tensor<T> RNNCell<T>::step(const Tensor<T>& projected, const Tensor<T>& h_prev) 
   check_matrix(type_name(), "input projection", projected, 0, H);
   const Tensor<T> h =
       state_or_zeros(type_name(), "hidden state h", h_prev, projected.shape()[0], H);
-  // h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)
-  Tensor<T> pre_activation = projected + matmul(h, weight_hh, false, true);
-  if (bias_hh.defined()) pre_activation = pre_activation + bias_hh;
+  // h' = act(x W_ih^T + b_ih + b_hh + h W_hh^T)
+  const Tensor<T> pre_activation = addmm(projected, h, weight_hh, false, true);
   return options_.nonlinearity == Nonlinearity::tanh ? tanh(pre_activation) : relu(pre_activation);
 }
 
@@ -184,7 +190,7 @@ VariationalMasks<T> LSTMCell<T>::dropout_masks(std::size_t batch, Generator& gen
 
 template <class T>
 Tensor<T> LSTMCell<T>::input_projection(const Tensor<T>& x) const {
-  return project(type_name(), x, weight_ih, bias_ih, options_.input_size);
+  return project(type_name(), x, weight_ih, both_biases(bias_ih, bias_hh), options_.input_size);
 }
 
 template <class T>
@@ -200,9 +206,8 @@ LSTMState<T> LSTMCell<T>::step(const Tensor<T>& projected, const LSTMState<T>& s
     h = h * masks.hidden;
   }
 
-  // [i, f, g, o] = x W_ih^T + b_ih + h W_hh^T + b_hh, one (B, 4H) product for all four gates.
-  Tensor<T> gates = projected + matmul(h, weight_hh, false, true);
-  if (bias_hh.defined()) gates = gates + bias_hh;
+  // [i, f, g, o] = x W_ih^T + b_ih + b_hh + h W_hh^T, one (B, 4H) product for all four gates.
+  Tensor<T> gates = addmm(projected, h, weight_hh, false, true);
   if (options_.layer_norm) {
     // Each gate normalised over its own H features: (B, 4H) viewed as (B, 4, H).
     const long gate_size = static_cast<long>(H);
@@ -297,8 +302,8 @@ Tensor<T> GRUCell<T>::step(const Tensor<T>& projected, const Tensor<T>& h_prev) 
   if (options_.variant == GRUVariant::pytorch) {
     // The class comment's equations as one fused op (autodiff/fused.hpp, its gradient tested
     // against them); the recurrent terms W_h* h + b_h* of all three gates are one product.
-    Tensor<T> recurrent = matmul(h, weight_hh, false, true);
-    if (bias_hh.defined()) recurrent = recurrent + bias_hh;
+    const Tensor<T> recurrent = bias_hh.defined() ? addmm(bias_hh, h, weight_hh, false, true)
+                                                  : matmul(h, weight_hh, false, true);
     return gru_gates(projected, recurrent, h);
   }
   // The original variant. The input terms W_i* x + b_i* of the three gates.

@@ -7,9 +7,12 @@
 // default, uniform(-1/sqrt(H), 1/sqrt(H)); layers/init.hpp has the alternatives.
 //
 // Each step is split in two so that a sequence layer can project all T inputs with one matmul:
-//   input_projection(x) = x W_ih^T + b_ih          (B, G*H), any number of rows
+//   input_projection(x) = x W_ih^T + b_ih (+ b_hh)  (B, G*H), any number of rows
 //   step(projected, state)                         the rest of the equations
 // and forward(x, state) = step(input_projection(x), state). An undefined state means zeros.
+// The RNN and LSTM cells' input projections include b_hh too (it adds to the same
+// pre-activations), so a step is one GEMM onto the projection (addmm); the GRU's b_hn sits
+// inside r ⊙ (h W_hn^T + b_hn), so its step adds b_hh to the recurrent product.
 #pragma once
 
 #include <cstdint>
