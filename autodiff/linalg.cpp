@@ -40,8 +40,9 @@ void gemm(const Array<T>& a, bool ta, const Array<T>& b, bool tb, Array<T>& c, T
     c.resize({m, n});
   }
   if (m == 0 || n == 0) return;
-  if (k == 0) {
-    c *= beta;
+  if (k == 0) {  // an empty sum; a new c holds whatever its memory held, so beta = 0 fills
+    if (beta == T(0)) c.fill(T(0));
+    else c *= beta;
     return;
   }
   const auto trans_a = ta ? CblasTrans : CblasNoTrans, trans_b = tb ? CblasTrans : CblasNoTrans;
