@@ -114,13 +114,13 @@ SequenceOutput<T> StackedRecurrent<T, Cell>::run(const Tensor<T>& input, const T
   constexpr bool is_lstm = std::is_same_v<Cell, LSTMCell<T>>;
   const std::string layer_name = this->type_name();
   // NOTE [empty inputs]
-  const std::string expected = "expected (T, B, " + std::to_string(input_size_) + ") with T >= 1";
-  if (!input.defined()) throw Error(layer_name + ": input is undefined, " + expected);
+  auto expected = [&] { return "expected (T, B, " + std::to_string(input_size_) + ") with T >= 1"; };
+  if (!input.defined()) throw Error(layer_name + ": input is undefined, " + expected());
   if (input.dim() != 3 || input.shape()[2] != input_size_)
-    throw Error(layer_name + ": input of shape " + shape_str(input.shape()) + ", " + expected);
+    throw Error(layer_name + ": input of shape " + shape_str(input.shape()) + ", " + expected());
   if (input.shape()[0] == 0)
     throw Error(layer_name + ": input of shape " + shape_str(input.shape()) +
-                " has no time steps, " + expected);
+                " has no time steps, " + expected());
   const std::size_t steps = input.shape()[0], batch = input.shape()[1];
   const std::size_t stacked = num_layers() * num_directions();
   const std::size_t cell_size = cells_[0]->options().hidden_size;
@@ -170,9 +170,9 @@ SequenceOutput<T> StackedRecurrent<T, Cell>::run(const Tensor<T>& input, const T
       const VariationalMasks<T> masks = R::masks(cell, batch, dropout_generator_);
 
       // x_t W_ih^T + b_ih for all T steps as one (T*B, D) product, then one slice per step.
-      const long features = static_cast<long>(layer_input.shape()[2]);
+      const Shape rows{steps * batch, layer_input.shape()[2]};
       Tensor<T> x = masks.input.defined() ? layer_input * masks.input : layer_input;
-      Tensor<T> projected = cell.input_projection(reshape(x, std::vector<long>{-1, features}));
+      Tensor<T> projected = cell.input_projection(reshape(x, rows));
       // Rows t*B .. t*B + B-1 are step t; split has one node for all steps, where T selects
       // would each pad their gradient back to (T*B, G) in backward.
       std::vector<Tensor<T>> projected_steps = split(projected, steps, 0);

@@ -83,21 +83,21 @@ template <class T>
 void Optimizer<T>::step() {
   NoGradGuard no_grad;
   // Check every gradient first, so that a bad one leaves all parameters untouched.
-  std::vector<Tensor<T>> grads(parameters_.size());
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
     const Tensor<T>& p = parameters_[i];
     if (!equal_shapes(p.shape(), shapes_[i]))
       throw error("step: parameter " + std::to_string(i) + " has shape " + shape_str(p.shape()) +
                   " but had " + shape_str(shapes_[i]) + " when the optimizer was built");
-    grads[i] = p.grad();
-    if (grads[i] && !equal_shapes(grads[i].shape(), shapes_[i]))
+    const Tensor<T> grad = p.grad();
+    if (grad && !equal_shapes(grad.shape(), shapes_[i]))
       throw error("step: gradient of parameter " + std::to_string(i) + " has shape " +
-                  shape_str(grads[i].shape()) + ", expected " + shape_str(shapes_[i]));
+                  shape_str(grad.shape()) + ", expected " + shape_str(shapes_[i]));
   }
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
-    if (!grads[i]) continue;
+    const Tensor<T> grad = parameters_[i].grad();
+    if (!grad) continue;
     ++parameter_steps_[i];
-    update(i, parameters_[i].mutable_value(), grads[i].value(), parameter_steps_[i]);
+    update(i, parameters_[i].mutable_value(), grad.value(), parameter_steps_[i]);
   }
   ++step_count_;
 }
