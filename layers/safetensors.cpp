@@ -1,6 +1,7 @@
 #include "layers/safetensors.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -25,6 +27,11 @@ using json = nlohmann::json;
 
 // The safetensors library refuses headers above 100 MB; so do we.
 constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;
+// A valid header nests three levels (header, tensor, shape). Anything much deeper is refused
+// while parsing, before nlohmann's recursive dump() could overflow the stack on it.
+constexpr int kMaxHeaderDepth = 64;
+// Error messages quote at most this much of a JSON value from the file.
+constexpr std::size_t kMaxQuotedJson = 80;
 
 template <class T>
 constexpr const char* dtype_name() {
@@ -57,7 +64,48 @@ std::string directory_of(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// A JSON value from the file, for an error message: compact, and cut short if long.
+std::string quoted_json(const json& value) {
+  std::string text = value.dump();
+  if (text.size() > kMaxQuotedJson) text = text.substr(0, kMaxQuotedJson) + "...";
+  return text;
+}
+
+std::string temporary_prefix(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp-";
+}
+
+// NOTE [stale temporaries]
+// A writer killed between creating `path`.tmp-PID and renaming it leaves that file behind (the
+// previous `path` is intact; NOTE [safetensors layout]). The next save of `path` removes every
+// `path`.tmp-PID regular file whose process PID no longer exists on this host, so repeated
+// crashes do not pile up checkpoint-sized files. A live writer's temporary is never touched.
+void remove_stale_temporaries(const std::string& path) {
+  namespace fs = std::filesystem;
+  const std::string prefix = temporary_prefix(path);
+  std::error_code error;
+  for (fs::directory_iterator it(directory_of(path), error), end; !error && it != end;
+       it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.size() > 9 || !std::all_of(digits.begin(), digits.end(),
+                                          [](char c) { return c >= '0' && c <= '9'; }))
+      continue;
+    const pid_t writer = static_cast<pid_t>(std::stol(digits));
+    std::error_code ignored;
+    if (writer > 0 && ::kill(writer, 0) != 0 && errno == ESRCH &&
+        it->is_regular_file(ignored))
+      fs::remove(it->path(), ignored);
+  }
+}
+
 }  // namespace
+
+namespace detail {
+void (*safetensors_write_hook)(std::size_t tensors_written) = nullptr;
+}  // namespace detail
 
 template <class T>
 const Array<T>* SafetensorsFile<T>::find(const std::string& name) const {
@@ -97,16 +145,21 @@ void save_safetensors(const std::string& path,
   text.append((8 - text.size() % 8) % 8, ' ');
   const std::uint64_t header_size = text.size();
 
+  remove_stale_temporaries(path);
   const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw file_error(path, "cannot create " + temporary + ": " + errno_text());
   bool ok = write_all(fd, reinterpret_cast<const char*>(&header_size), 8) &&
             write_all(fd, text.data(), text.size());
+  std::size_t written = 0;
   for (const auto& [name, array] : tensors) {
     if (!ok) break;
+    if (detail::safetensors_write_hook) detail::safetensors_write_hook(written);
     // Arrays are contiguous and row-major (tapegrad's Array type), so the storage is the data.
     ok = write_all(fd, reinterpret_cast<const char*>(array.data()), array.size() * sizeof(T));
+    ++written;
   }
+  if (ok && detail::safetensors_write_hook) detail::safetensors_write_hook(written);
   ok = ok && ::fsync(fd) == 0;
   const std::string failure = ok ? "" : errno_text();
   if (::close(fd) != 0 && ok) ok = false;
@@ -127,8 +180,15 @@ template <class T>
 SafetensorsFile<T> load_safetensors(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw file_error(path, "cannot open: " + errno_text());
+  return read_safetensors<T>(in, path);
+}
+
+template <class T>
+SafetensorsFile<T> read_safetensors(std::istream& in, const std::string& path) {
   in.seekg(0, std::ios::end);
-  const std::uint64_t file_size = static_cast<std::uint64_t>(in.tellg());
+  const std::streamoff end_position = in.tellg();
+  if (!in || end_position < 0) throw file_error(path, "cannot find the size (not seekable)");
+  const std::uint64_t file_size = static_cast<std::uint64_t>(end_position);
   in.seekg(0);
   if (file_size < 8)
     throw file_error(path, "file of " + std::to_string(file_size) +
@@ -148,6 +208,11 @@ SafetensorsFile<T> load_safetensors(const std::string& path) {
   std::set<std::string> seen;
   std::string duplicate;
   auto on_event = [&](int depth, json::parse_event_t event, json& parsed) {
+    if ((event == json::parse_event_t::object_start ||
+         event == json::parse_event_t::array_start) &&
+        depth >= kMaxHeaderDepth)
+      throw file_error(path, "header nests deeper than " + std::to_string(kMaxHeaderDepth) +
+                                 " levels");
     if (event == json::parse_event_t::key && depth == 1) {
       const std::string key = parsed.get<std::string>();
       if (!seen.insert(key).second && duplicate.empty()) duplicate = key;
@@ -197,14 +262,18 @@ SafetensorsFile<T> load_safetensors(const std::string& path) {
       throw file_error(path, where + "dtype " + entry.dtype + " is not supported (F32 or F64)");
     const json& shape = info["shape"];
     if (!shape.is_array()) throw file_error(path, where + "shape is not an array");
-    // Counted in elements, with an overflow check on every multiplication.
-    std::uint64_t elements = 1;
+    // Counted in elements, with an overflow check on every multiplication. The product of the
+    // non-zero extents is bounded too: with a zero extent the tensor is empty, but xtensor still
+    // multiplies the other extents into (signed) strides.
+    std::uint64_t elements = 1, nonzero_elements = 1;
+    const std::uint64_t max_elements = std::numeric_limits<std::int64_t>::max() / item_size;
     for (const json& extent : shape) {
       if (!extent.is_number_unsigned())
-        throw file_error(path, where + "shape " + shape.dump() + " has an invalid extent");
+        throw file_error(path, where + "shape " + quoted_json(shape) + " has an invalid extent");
       const std::uint64_t n = extent.get<std::uint64_t>();
-      if (n != 0 && elements > std::numeric_limits<std::uint64_t>::max() / item_size / n)
-        throw file_error(path, where + "shape " + shape.dump() + " is too large");
+      if (n != 0 && nonzero_elements > max_elements / n)
+        throw file_error(path, where + "shape " + quoted_json(shape) + " is too large");
+      if (n != 0) nonzero_elements *= n;
       elements *= n;
       entry.shape.push_back(static_cast<std::size_t>(n));
     }
@@ -218,7 +287,7 @@ SafetensorsFile<T> load_safetensors(const std::string& path) {
       throw file_error(path, where + "data_offsets [" + std::to_string(entry.begin) + ", " +
                                  std::to_string(entry.end) + "] run backwards");
     if (entry.end - entry.begin != elements * item_size)
-      throw file_error(path, where + entry.dtype + " shape " + shape.dump() + " needs " +
+      throw file_error(path, where + entry.dtype + " shape " + quoted_json(shape) + " needs " +
                                  std::to_string(elements * item_size) + " bytes, data_offsets [" +
                                  std::to_string(entry.begin) + ", " + std::to_string(entry.end) +
                                  "] hold " + std::to_string(entry.end - entry.begin));
@@ -228,12 +297,19 @@ SafetensorsFile<T> load_safetensors(const std::string& path) {
                                  std::to_string(data_size) + " bytes of data in the file");
     entries.push_back(std::move(entry));
   }
-  std::sort(entries.begin(), entries.end(),
-            [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
-  for (std::size_t i = 1; i < entries.size(); ++i)
-    if (entries[i].begin < entries[i - 1].end && entries[i].begin != entries[i].end)
-      throw file_error(path, "tensor " + in_quotes(entries[i].name) + " overlaps tensor " +
-                                 in_quotes(entries[i - 1].name) + " in the data");
+  // In order of their start, each non-empty range must begin at or after the furthest end of
+  // the ones before it (not only the one just before: an empty tensor in between hides nothing).
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  const Entry* furthest = nullptr;
+  for (const Entry& entry : entries) {
+    if (entry.begin == entry.end) continue;
+    if (furthest && entry.begin < furthest->end)
+      throw file_error(path, "tensor " + in_quotes(entry.name) + " overlaps tensor " +
+                                 in_quotes(furthest->name) + " in the data");
+    if (!furthest || entry.end > furthest->end) furthest = &entry;
+  }
 
   const std::uint64_t data_start = 8 + header_size;
   std::vector<char> bytes;
@@ -289,6 +365,7 @@ void load_parameters(Module<T>& module, const SafetensorsFile<T>& file, const st
                                     const std::vector<std::pair<std::string, Array<T>>>&,         \
                                     const std::map<std::string, std::string>&);                   \
   template SafetensorsFile<T> load_safetensors<T>(const std::string&);                            \
+  template SafetensorsFile<T> read_safetensors<T>(std::istream&, const std::string&);             \
   template std::vector<std::pair<std::string, Array<T>>> parameter_arrays<T>(const Module<T>&,    \
                                                                              const std::string&); \
   template void load_parameters<T>(Module<T>&, const SafetensorsFile<T>&, const std::string&,     \

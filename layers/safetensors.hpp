@@ -10,15 +10,20 @@
 //                       [begin, end) counted from the start of the data
 // Float arrays are written as F32 and double arrays as F64; either is read into either.
 //
-// Writing is atomic: the file is written under a temporary name in the same directory, flushed,
-// fsync'ed and renamed over `path`, so a failure leaves any previous file intact.
+// Writing is atomic: the file is written under a temporary name in the same directory
+// (`path`.tmp-PID), flushed, fsync'ed and renamed over `path`, so a failure, or the writer being
+// killed, leaves any previous file intact (tests/test_safetensors_kill.cpp). A temporary left by
+// a killed writer is removed by the next save of `path` (NOTE [stale temporaries]).
 //
-// Reading validates everything before returning: the header length against the file size,
-// well-formed JSON, unique tensor names, known dtypes, shapes whose byte size equals the
-// tensor's range, ranges inside the data and not overlapping. Each violation is an Error that
-// names the file and, where there is one, the tensor.
+// Reading validates everything before returning: the header length against the file size
+// (at most 100 MB), well-formed JSON nested at most 64 deep, unique tensor names, known dtypes,
+// shapes whose byte size equals the tensor's range, ranges inside the data and not overlapping.
+// Each violation is an Error that names the file and, where there is one, the tensor; nothing
+// else is thrown for any input (tests/fuzz/ fuzzes this).
 #pragma once
 
+#include <cstddef>
+#include <istream>
 #include <map>
 #include <string>
 #include <utility>
@@ -47,6 +52,10 @@ void save_safetensors(const std::string& path,
 template <class T>
 SafetensorsFile<T> load_safetensors(const std::string& path);
 
+// The same from a seekable stream holding the file's bytes; errors name `path`.
+template <class T>
+SafetensorsFile<T> read_safetensors(std::istream& in, const std::string& path);
+
 // The module's parameters by their names, each prefixed with `prefix`.
 template <class T>
 std::vector<std::pair<std::string, Array<T>>> parameter_arrays(const Module<T>& module,
@@ -58,5 +67,11 @@ std::vector<std::pair<std::string, Array<T>>> parameter_arrays(const Module<T>& 
 template <class T>
 void load_parameters(Module<T>& module, const SafetensorsFile<T>& file, const std::string& path,
                      const std::string& prefix = "");
+
+namespace detail {
+// For tests only: when set, save_safetensors calls it with the number of tensors written so far,
+// before each tensor's data and once after the last, all while the temporary file is open.
+extern void (*safetensors_write_hook)(std::size_t tensors_written);
+}  // namespace detail
 
 }  // namespace tapegrad
