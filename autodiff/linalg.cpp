@@ -23,8 +23,8 @@ void check_matmul(const Shape& a, bool ta, const Shape& b, bool tb, const char* 
   std::size_t inner_a = ta ? a[0] : a[1], inner_b = tb ? b[1] : b[0];
   if (inner_a != inner_b)
     throw Error(std::string(op) + ": " + transposed(a, ta) + " x " + transposed(b, tb) +
-                ": inner dimensions " + std::to_string(inner_a) + " and " + std::to_string(inner_b) +
-                " differ");
+                ": inner dimensions " + std::to_string(inner_a) + " and " +
+                std::to_string(inner_b) + " differ");
 }
 }  // namespace
 
@@ -41,8 +41,10 @@ void gemm(const Array<T>& a, bool ta, const Array<T>& b, bool tb, Array<T>& c, T
   }
   if (m == 0 || n == 0) return;
   if (k == 0) {  // an empty sum; a new c holds whatever its memory held, so beta = 0 fills
-    if (beta == T(0)) c.fill(T(0));
-    else c *= beta;
+    if (beta == T(0))
+      c.fill(T(0));
+    else
+      c *= beta;
     return;
   }
   const auto trans_a = ta ? CblasTrans : CblasNoTrans, trans_b = tb ? CblasTrans : CblasNoTrans;
@@ -70,12 +72,16 @@ std::array<Tensor<T>, 2> matmul_backward(const Tensor<T>& g, const Tensor<T>& a,
     return {da, db};
   }
   if (needs[0]) {
-    if (ta) sink.add_product(0, b.value(), tb, g.value(), true);
-    else sink.add_product(0, g.value(), false, b.value(), !tb);
+    if (ta)
+      sink.add_product(0, b.value(), tb, g.value(), true);
+    else
+      sink.add_product(0, g.value(), false, b.value(), !tb);
   }
   if (needs[1]) {
-    if (tb) sink.add_product(1, g.value(), true, a.value(), ta);
-    else sink.add_product(1, a.value(), !ta, g.value(), false);
+    if (tb)
+      sink.add_product(1, g.value(), true, a.value(), ta);
+    else
+      sink.add_product(1, a.value(), !ta, g.value(), false);
   }
   return {};
 }
@@ -130,15 +136,16 @@ Tensor<T> addmm(const Tensor<T>& c, const Tensor<T>& a, const Tensor<T>& b, bool
   Tensor<T> out(std::move(sum));
   Tensor<T> saved_a = b.requires_grad() ? a : Tensor<T>();
   Tensor<T> saved_b = a.requires_grad() ? b : Tensor<T>();
-  return record("addmm", {c, a, b}, out,
-                [saved_a, saved_b, ta, tb](const Tensor<T>& g, const auto& needs, auto& sink) {
-                  // d/dc is g, summed back to c's shape when accumulated.
-                  const std::array<bool, 2> product_needs{needs[1], needs[2]};
-                  ProductSinkSlice<std::decay_t<decltype(sink)>> inputs_ab{sink};
-                  auto [da, db] = matmul_backward(g, saved_a, ta, saved_b, tb, product_needs, inputs_ab);
-                  return std::array{needs[0] ? g : Tensor<T>(), da, db};
-                },
-                location);
+  return record(
+      "addmm", {c, a, b}, out,
+      [saved_a, saved_b, ta, tb](const Tensor<T>& g, const auto& needs, auto& sink) {
+        // d/dc is g, summed back to c's shape when accumulated.
+        const std::array<bool, 2> product_needs{needs[1], needs[2]};
+        ProductSinkSlice<std::decay_t<decltype(sink)>> inputs_ab{sink};
+        auto [da, db] = matmul_backward(g, saved_a, ta, saved_b, tb, product_needs, inputs_ab);
+        return std::array{needs[0] ? g : Tensor<T>(), da, db};
+      },
+      location);
 }
 
 template <class T>
@@ -154,7 +161,9 @@ Tensor<T> transpose(const Tensor<T>& x, const std::vector<std::size_t>& axes,
   Tensor<T> out(Array<T>(xt::transpose(x.value(), axes)));
   std::vector<std::size_t> inverse(axes.size());
   for (std::size_t i = 0; i < axes.size(); ++i) inverse[axes[i]] = i;
-  return record("transpose", {x}, out, [inverse](const Tensor<T>& g) { return transpose(g, inverse); }, location);
+  return record(
+      "transpose", {x}, out, [inverse](const Tensor<T>& g) { return transpose(g, inverse); },
+      location);
 }
 
 template <class T>
@@ -166,15 +175,17 @@ Tensor<T> transpose(const Tensor<T>& x, std::source_location location) {
 
 template <class T, std::same_as<Shape> S>
 Tensor<T> reshape(const Tensor<T>& x, const S& shape, std::source_location location) {
-  const std::size_t count = std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>());
+  const std::size_t count =
+      std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>());
   if (count != x.size())
-    throw Error("reshape: cannot reshape " + shape_str(x.shape()) + " (" + std::to_string(x.size()) +
-                " elements) to " + shape_str(shape));
+    throw Error("reshape: cannot reshape " + shape_str(x.shape()) + " (" +
+                std::to_string(x.size()) + " elements) to " + shape_str(shape));
   Array<T> reshaped = x.value();
   reshaped.reshape(shape);
   Tensor<T> out(std::move(reshaped));
   const Shape from = x.shape();
-  return record("reshape", {x}, out, [from](const Tensor<T>& g) { return reshape(g, from); }, location);
+  return record(
+      "reshape", {x}, out, [from](const Tensor<T>& g) { return reshape(g, from); }, location);
 }
 
 template <class T>
@@ -201,14 +212,15 @@ Tensor<T> reshape(const Tensor<T>& x, const std::vector<long>& shape,
   return reshape(x, resolved, location);
 }
 
-#define TAPEGRAD_INSTANTIATE(T)                                                                          \
-  template void gemm(const Array<T>&, bool, const Array<T>&, bool, Array<T>&, T, T);                     \
-  template Tensor<T> matmul(const Tensor<T>&, const Tensor<T>&, bool, bool, std::source_location);       \
-  template Tensor<T> addmm(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, bool, bool,             \
-                           std::source_location);                                                        \
-  template Tensor<T> transpose(const Tensor<T>&, std::source_location);                                  \
-  template Tensor<T> transpose(const Tensor<T>&, const std::vector<std::size_t>&, std::source_location); \
-  template Tensor<T> reshape<T, Shape>(const Tensor<T>&, const Shape&, std::source_location);            \
+#define TAPEGRAD_INSTANTIATE(T)                                                                    \
+  template void gemm(const Array<T>&, bool, const Array<T>&, bool, Array<T>&, T, T);               \
+  template Tensor<T> matmul(const Tensor<T>&, const Tensor<T>&, bool, bool, std::source_location); \
+  template Tensor<T> addmm(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, bool, bool,       \
+                           std::source_location);                                                  \
+  template Tensor<T> transpose(const Tensor<T>&, std::source_location);                            \
+  template Tensor<T> transpose(const Tensor<T>&, const std::vector<std::size_t>&,                  \
+                               std::source_location);                                              \
+  template Tensor<T> reshape<T, Shape>(const Tensor<T>&, const Shape&, std::source_location);      \
   template Tensor<T> reshape(const Tensor<T>&, const std::vector<long>&, std::source_location);
 TAPEGRAD_INSTANTIATE(float)
 TAPEGRAD_INSTANTIATE(double)

@@ -39,8 +39,7 @@ const char* non_finite(const Tensor<T>& x) {
 }
 
 std::string recorded_at(const std::source_location& location) {
-  return "recorded at " + std::string(location.file_name()) + ":" +
-         std::to_string(location.line());
+  return "recorded at " + std::string(location.file_name()) + ":" + std::to_string(location.line());
 }
 
 // "input (2,3)", "inputs (2,3), (3,)".
@@ -208,8 +207,9 @@ std::uint32_t Tape::slot_of(const Tensor<T>& input, const char* op) {
   if (var.tape == this && var.epoch == epoch_) return var.slot;
   if (!var.is_leaf) {
     if (var.tape != this)
-      throw Error(std::string(op) +
-                  ": an input was recorded on another thread's tape; each thread records on its own");
+      throw Error(
+          std::string(op) +
+          ": an input was recorded on another thread's tape; each thread records on its own");
     throw Error(std::string(op) +
                 ": an input was recorded before the tape was reset or consumed by backward(); "
                 "detach() it to carry its value into a new recording");
@@ -218,7 +218,12 @@ std::uint32_t Tape::slot_of(const Tensor<T>& input, const char* op) {
   var.tape = this;
   var.epoch = epoch_;
   var.slot = static_cast<std::uint32_t>(table.size());
-  table.push_back({.grad = {}, .shape = var.value.shape(), .leaf = input.shared(), .result = {}, .scope = scope_stack_.back(), .keep = false});
+  table.push_back({.grad = {},
+                   .shape = var.value.shape(),
+                   .leaf = input.shared(),
+                   .result = {},
+                   .scope = scope_stack_.back(),
+                   .keep = false});
   return var.slot;
 }
 
@@ -231,7 +236,12 @@ void Tape::add_result(Tensor<T>& output) {
   var.tape = this;
   var.epoch = epoch_;
   var.slot = static_cast<std::uint32_t>(table.size());
-  table.push_back({.grad = {}, .shape = var.value.shape(), .leaf = {}, .result = output.shared(), .scope = scope_stack_.back(), .keep = false});
+  table.push_back({.grad = {},
+                   .shape = var.value.shape(),
+                   .leaf = {},
+                   .result = output.shared(),
+                   .scope = scope_stack_.back(),
+                   .keep = false});
 }
 
 template <class T>
@@ -286,8 +296,9 @@ void Tape::run_backward(const Tensor<T>& root, const Tensor<T>& seed, BackwardOp
                         std::span<const Tensor<T>> inputs, std::vector<Tensor<T>>* gradients) {
   auto& var = root.var();
   if (!var.is_leaf && (var.tape != this || var.epoch != epoch_))
-    throw Error("backward: this tensor's tape was already consumed by backward() or reset(); "
-                "record the forward pass again (or pass retain_graph to the first backward)");
+    throw Error(
+        "backward: this tensor's tape was already consumed by backward() or reset(); "
+        "record the forward pass again (or pass retain_graph to the first backward)");
   if (seed.shape() != root.shape())
     throw Error("backward: seed of shape " + shape_str(seed.shape()) + " for a tensor of shape " +
                 shape_str(root.shape()));
@@ -326,7 +337,8 @@ void Tape::run_backward(const Tensor<T>& root, const Tensor<T>& seed, BackwardOp
 }
 
 template <class T>
-void Tape::deliver_leaf_gradients(detail::SlotTable<T>& table, std::size_t from, bool create_graph) {
+void Tape::deliver_leaf_gradients(detail::SlotTable<T>& table, std::size_t from,
+                                  bool create_graph) {
   for (std::size_t s = from; s < table.size(); ++s) {
     if (!table[s].leaf || !table[s].grad) continue;
     auto& leaf_grad = table[s].leaf->grad;
@@ -368,11 +380,13 @@ std::vector<Tensor<T>> Tape::backward_segment(const Mark& from, std::span<const 
   }
   for (std::size_t k = 0; k < outputs.size(); ++k) {
     std::uint32_t slot = slot_of(outputs[k], "backward_segment");
-    if (slot != detail::kNoSlot && output_grads[k]) accumulate<T>(slot, output_grads[k], "backward_segment");
+    if (slot != detail::kNoSlot && output_grads[k])
+      accumulate<T>(slot, output_grads[k], "backward_segment");
   }
   for (std::size_t i = nodes_.size(); i-- > from.nodes;) nodes_[i]->backward(*this);
   std::vector<Tensor<T>> grads;
-  for (std::uint32_t slot : input_slots) grads.push_back(slot == detail::kNoSlot ? Tensor<T>() : table[slot].grad);
+  for (std::uint32_t slot : input_slots)
+    grads.push_back(slot == detail::kNoSlot ? Tensor<T>() : table[slot].grad);
   return grads;
 }
 
@@ -391,18 +405,19 @@ void Tape::rollback(const Mark& mark) {
   f64_.resize(mark.f64_slots);
 }
 
-#define TAPEGRAD_INSTANTIATE(T)                                                                   \
-  template std::uint32_t Tape::slot_of<T>(const Tensor<T>&, const char*);                        \
-  template void Tape::add_result<T>(Tensor<T>&);                                                 \
-  template void Tape::accumulate<T>(std::uint32_t, Tensor<T>, const char*);                      \
+#define TAPEGRAD_INSTANTIATE(T)                                                                    \
+  template std::uint32_t Tape::slot_of<T>(const Tensor<T>&, const char*);                          \
+  template void Tape::add_result<T>(Tensor<T>&);                                                   \
+  template void Tape::accumulate<T>(std::uint32_t, Tensor<T>, const char*);                        \
   template void Tape::accumulate_product<T>(std::uint32_t, const Array<T>&, bool, const Array<T>&, \
-                                            bool, const char*);                                 \
-  template Tensor<T> Tape::product<T>(const Array<T>&, bool, const Array<T>&, bool);              \
-  template void Tape::backward<T>(const Tensor<T>&, const Tensor<T>&, BackwardOptions);          \
-  template std::vector<Tensor<T>> Tape::grad<T>(const Tensor<T>&, const Tensor<T>&,              \
-                                                std::span<const Tensor<T>>, BackwardOptions);    \
-  template std::vector<Tensor<T>> Tape::backward_segment<T>(                                     \
-      const Mark&, std::span<const Tensor<T>>, std::span<const Tensor<T>>, std::span<const Tensor<T>>);
+                                            bool, const char*);                                    \
+  template Tensor<T> Tape::product<T>(const Array<T>&, bool, const Array<T>&, bool);               \
+  template void Tape::backward<T>(const Tensor<T>&, const Tensor<T>&, BackwardOptions);            \
+  template std::vector<Tensor<T>> Tape::grad<T>(const Tensor<T>&, const Tensor<T>&,                \
+                                                std::span<const Tensor<T>>, BackwardOptions);      \
+  template std::vector<Tensor<T>> Tape::backward_segment<T>(                                       \
+      const Mark&, std::span<const Tensor<T>>, std::span<const Tensor<T>>,                         \
+      std::span<const Tensor<T>>);
 TAPEGRAD_INSTANTIATE(float)
 TAPEGRAD_INSTANTIATE(double)
 #undef TAPEGRAD_INSTANTIATE

@@ -54,7 +54,8 @@ Run train_step(LSTMCell<float>& cell, const Tensor<float>& x, std::size_t segmen
     Tensor<float> loss = mean(state[0] * state[0]);
     run.tape_mib = tape().memory_report().total_bytes() / 1048576.0;
     loss.backward();
-    run.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    run.ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     for (const auto& p : cell.parameters()) run.grads.push_back(p.grad().value());
     run.peak_mib = pool_reserved_bytes() / 1048576.0;
     release_cached_memory();
@@ -63,7 +64,8 @@ Run train_step(LSTMCell<float>& cell, const Tensor<float>& x, std::size_t segmen
   return run;
 }
 
-double max_relative_difference(const std::vector<Array<float>>& a, const std::vector<Array<float>>& b) {
+double max_relative_difference(const std::vector<Array<float>>& a,
+                               const std::vector<Array<float>>& b) {
   double worst = 0, scale = 0;
   for (std::size_t i = 0; i < a.size(); ++i)
     for (std::size_t j = 0; j < a[i].size(); ++j) {
@@ -80,14 +82,18 @@ int main(int argc, char** argv) try {
   std::vector<std::size_t> seqs{64, 256, 1024};
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i], value = argv[i + 1];
-    if (key == "--batch") batch = std::stoul(value);
-    else if (key == "--input") input = std::stoul(value);
-    else if (key == "--hidden") hidden = std::stoul(value);
+    if (key == "--batch")
+      batch = std::stoul(value);
+    else if (key == "--input")
+      input = std::stoul(value);
+    else if (key == "--hidden")
+      hidden = std::stoul(value);
     else if (key == "--seqs") {
       seqs.clear();
       std::stringstream list(value);
       for (std::string item; std::getline(list, item, ',');) seqs.push_back(std::stoul(item));
-    } else throw Error("unknown option " + key + " (--batch, --input, --hidden, --seqs)");
+    } else
+      throw Error("unknown option " + key + " (--batch, --input, --hidden, --seqs)");
   }
   if (argc % 2 == 0) throw Error("options come in pairs: --name value");
 
@@ -106,11 +112,13 @@ int main(int argc, char** argv) try {
     std::printf("%6zu %4zu | %10.2f %10.2f %9.1f | %10.2f %10.2f %9.1f | %.1e\n", T, k,
                 plain.peak_mib, plain.tape_mib, plain.ms, ckpt.peak_mib, ckpt.tape_mib, ckpt.ms,
                 max_relative_difference(ckpt.grads, plain.grads));
-    if (T == seqs.front()) first_plain = plain.peak_mib, first_ckpt = ckpt.peak_mib;
+    if (T == seqs.front())
+      first_plain = plain.peak_mib, first_ckpt = ckpt.peak_mib;
     else
-      std::printf("%6s growth since T=%zu: plain %.2fx, checkpointed %.2fx (T grew %.0fx, sqrt %.2fx)\n",
-                  "", seqs.front(), plain.peak_mib / first_plain, ckpt.peak_mib / first_ckpt,
-                  double(T) / seqs.front(), std::sqrt(double(T) / seqs.front()));
+      std::printf(
+          "%6s growth since T=%zu: plain %.2fx, checkpointed %.2fx (T grew %.0fx, sqrt %.2fx)\n",
+          "", seqs.front(), plain.peak_mib / first_plain, ckpt.peak_mib / first_ckpt,
+          double(T) / seqs.front(), std::sqrt(double(T) / seqs.front()));
   }
 } catch (const std::exception& e) {
   std::fprintf(stderr, "checkpoint_memory: %s\n", e.what());

@@ -53,7 +53,8 @@ template <class T>
 Tensor<T> project(const std::string& layer, const Tensor<T>& x, const Tensor<T>& weight_ih,
                   const Tensor<T>& bias, std::size_t input_size) {
   check_matrix(layer, "input x", x, 0, input_size);
-  return bias.defined() ? addmm(bias, x, weight_ih, false, true) : matmul(x, weight_ih, false, true);
+  return bias.defined() ? addmm(bias, x, weight_ih, false, true)
+                        : matmul(x, weight_ih, false, true);
 }
 
 // b_ih + b_hh: both biases of a cell whose state enters only through h W_hh^T join the input

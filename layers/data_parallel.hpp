@@ -81,7 +81,8 @@ class DataParallel {
 
   // `threads` workers in all, the calling thread included; `make_replica` builds a module of
   // the same architecture as `model` (its initial values do not matter: they are overwritten).
-  DataParallel(M& model, std::size_t threads, const std::function<std::unique_ptr<M>()>& make_replica)
+  DataParallel(M& model, std::size_t threads,
+               const std::function<std::unique_ptr<M>()>& make_replica)
       : model_(model), pool_(std::max<std::size_t>(threads, 1)) {
     if (threads == 0) throw Error("DataParallel: threads must be at least 1");
     const auto named = model_.named_parameters();

@@ -114,7 +114,9 @@ SequenceOutput<T> StackedRecurrent<T, Cell>::run(const Tensor<T>& input, const T
   constexpr bool is_lstm = std::is_same_v<Cell, LSTMCell<T>>;
   const std::string layer_name = this->type_name();
   // NOTE [empty inputs]
-  auto expected = [&] { return "expected (T, B, " + std::to_string(input_size_) + ") with T >= 1"; };
+  auto expected = [&] {
+    return "expected (T, B, " + std::to_string(input_size_) + ") with T >= 1";
+  };
   if (!input.defined()) throw Error(layer_name + ": input is undefined, " + expected());
   if (input.dim() != 3 || input.shape()[2] != input_size_)
     throw Error(layer_name + ": input of shape " + shape_str(input.shape()) + ", " + expected());

@@ -39,7 +39,8 @@ struct Problem {
 double max_relative_error(const Array<double>& a, const Array<double>& b) {
   double worst = 0;
   for (std::size_t i = 0; i < a.size(); ++i)
-    worst = std::max(worst, std::abs(a.flat(i) - b.flat(i)) / std::max(1e-300, std::abs(b.flat(i))));
+    worst =
+        std::max(worst, std::abs(a.flat(i) - b.flat(i)) / std::max(1e-300, std::abs(b.flat(i))));
   return worst;
 }
 
@@ -55,8 +56,9 @@ TEST_CASE("DataParallel over 1, 2, 3 and 5 threads gives the full batch's loss a
     CAPTURE(threads);
     auto model = make_lstm(1);
     DataParallel<LSTM<double>> parallel(*model, threads, [] { return make_lstm(99); });
-    const double loss = parallel.backward(
-        kBatch, [&](LSTM<double>& lstm, const Shard& shard) { return problem.shard_loss(lstm, shard); });
+    const double loss = parallel.backward(kBatch, [&](LSTM<double>& lstm, const Shard& shard) {
+      return problem.shard_loss(lstm, shard);
+    });
     CHECK(loss == doctest::Approx(full_loss.item()).epsilon(1e-14));
     const auto expected = reference->named_parameters();
     const auto got = model->named_parameters();
@@ -64,7 +66,8 @@ TEST_CASE("DataParallel over 1, 2, 3 and 5 threads gives the full batch's loss a
     for (std::size_t i = 0; i < got.size(); ++i) {
       CAPTURE(got[i].first);
       REQUIRE(got[i].second.grad());
-      CHECK(max_relative_error(got[i].second.grad().value(), expected[i].second.grad().value()) < 1e-12);
+      CHECK(max_relative_error(got[i].second.grad().value(), expected[i].second.grad().value()) <
+            1e-12);
     }
   }
 }
@@ -74,7 +77,9 @@ TEST_CASE("DataParallel on one thread is plain backward, bit for bit") {
   auto plain = make_lstm(3), model = make_lstm(3);
   problem.shard_loss(*plain, Shard{0, 0, kBatch, kBatch}).backward();
   DataParallel<LSTM<double>> parallel(*model, 1, [] { return make_lstm(4); });
-  parallel.backward(kBatch, [&](LSTM<double>& lstm, const Shard& shard) { return problem.shard_loss(lstm, shard); });
+  parallel.backward(kBatch, [&](LSTM<double>& lstm, const Shard& shard) {
+    return problem.shard_loss(lstm, shard);
+  });
   const auto a = plain->parameters(), b = model->parameters();
   for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i].grad().value() == b[i].grad().value());
 }
@@ -83,7 +88,9 @@ TEST_CASE("DataParallel follows the model's values and accumulates like backward
   const Problem problem;
   auto model = make_lstm(5), reference = make_lstm(5);
   DataParallel<LSTM<double>> parallel(*model, 2, [] { return make_lstm(6); });
-  auto loss = [&](LSTM<double>& lstm, const Shard& shard) { return problem.shard_loss(lstm, shard); };
+  auto loss = [&](LSTM<double>& lstm, const Shard& shard) {
+    return problem.shard_loss(lstm, shard);
+  };
   for (int step = 0; step < 3; ++step) {
     // Two backward passes without zero_grad add up, as they do for loss.backward().
     model->zero_grad(), reference->zero_grad();
@@ -105,17 +112,20 @@ TEST_CASE("DataParallel errors: a mismatched replica, an empty batch, a failing 
   auto model = make_lstm(1);
   LSTMOptions other;
   other.input_size = kInput, other.hidden_size = kHidden + 1, other.num_layers = 2;
-  CHECK_THROWS_WITH_AS(DataParallel<LSTM<double>>(*model, 2, [&] { return std::make_unique<LSTM<double>>(other, 0); }),
-                       "DataParallel: replica parameter weight_ih_l0 (28,3) does not match the model's "
-                       "weight_ih_l0 (24,3)",
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      DataParallel<LSTM<double>>(*model, 2,
+                                 [&] { return std::make_unique<LSTM<double>>(other, 0); }),
+      "DataParallel: replica parameter weight_ih_l0 (28,3) does not match the model's "
+      "weight_ih_l0 (24,3)",
+      Error);
 
   DataParallel<LSTM<double>> parallel(*model, 2, [] { return make_lstm(2); });
   auto fails_on_second = [](LSTM<double>& lstm, const Shard& shard) -> Tensor<double> {
     if (shard.index == 1) throw Error("shard 1 failed");
     return sum(lstm.forward(Tensor<double>::ones({2, 2, kInput})).output);
   };
-  CHECK_THROWS_WITH_AS(parallel.backward(0, fails_on_second), "DataParallel::backward: the batch is empty", Error);
+  CHECK_THROWS_WITH_AS(parallel.backward(0, fails_on_second),
+                       "DataParallel::backward: the batch is empty", Error);
   CHECK_THROWS_WITH_AS(parallel.backward(2, fails_on_second), "shard 1 failed", Error);
   // The pool is still usable after a failure.
   const Problem problem;
