@@ -41,8 +41,9 @@ fi
 #   resident set"): ASan holds freed memory back in its quarantine, on purpose, to catch use
 #   after free, so the size grows; the 1e5-step one also takes many minutes under ASan;
 # - KNOWN UBSan FAILURE, remove once fixed: the four variable-length sequence tests stop on
-#   "load of value 190, which is not a valid value for type 'bool'": layers/recurrent.cpp:151
-#   copies the uninitialised xt::empty<bool> into an Array<bool> (Array<bool>::from_shape fixes it).
+#   "load of value 190, which is not a valid value for type 'bool'": StackedRecurrent::run in
+#   layers/recurrent.cpp copies an uninitialised xt::empty<bool>({batch, 1}) into the
+#   Array<bool> `running` (Array<bool>::from_shape({batch, 1}) fixes it).
 # A test that is expected to fail (WILL_FAIL) passes whatever stops it, so the log is also
 # searched for sanitizer reports.
 asan_excluded="do not grow memory|keep a flat resident set"
