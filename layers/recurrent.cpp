@@ -150,7 +150,7 @@ SequenceOutput<T> StackedRecurrent<T, Cell>::run(const Tensor<T>& input, const T
     }
     if (padded)
       for (std::size_t t = 0; t < steps; ++t) {
-        Array<bool> running = xt::empty<bool>({batch, std::size_t{1}});
+        auto running = Array<bool>::from_shape({batch, std::size_t{1}});
         for (std::size_t b = 0; b < batch; ++b) running(b, 0) = t < lengths[b];
         valid.push_back(std::move(running));
       }
