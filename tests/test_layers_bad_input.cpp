@@ -22,23 +22,13 @@
 #include "layers/recurrent.hpp"
 #include "layers/safetensors.hpp"
 #include "optim/adam.hpp"
+#include "test_safetensors_support.hpp"
 
 using namespace tapegrad;
+using namespace tapegrad::testing;
 namespace fs = std::filesystem;
 
 namespace {
-
-// The message of the tapegrad::Error that `call` throws, or what happened instead.
-std::string error_of(const std::function<void()>& call) {
-  try {
-    call();
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("not a tapegrad::Error: ") + e.what();
-  }
-  return "no error";
-}
 
 struct Row {
   std::string what;
@@ -57,20 +47,6 @@ void check_table(const std::vector<Row>& rows) {
 Tensor<double> zeros(const Shape& shape) {
   return Tensor<double>(Array<double>(xt::zeros<double>(shape)));
 }
-
-// A fresh directory, removed at the end.
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("tapegrad_bad_input_" + std::to_string(::getpid()));
-  TempDir() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 LSTMOptions lstm_options(std::size_t hidden, std::size_t layers = 1, bool bidirectional = false) {
   LSTMOptions options;

@@ -19,52 +19,13 @@
 #include "layers/safetensors.hpp"
 #include "optim/adam.hpp"
 #include "optim/clip.hpp"
+#include "test_safetensors_support.hpp"
 
 using namespace tapegrad;
+using namespace tapegrad::testing;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory per test case, removed at the end.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("tapegrad_safetensors_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// A file with this header text (its length written in front, unless `length` overrides it) and
-// `data` bytes after it.
-void write_raw(const std::string& path, const std::string& header, std::size_t data_bytes,
-               std::uint64_t length = UINT64_MAX) {
-  std::ofstream out(path, std::ios::binary);
-  const std::uint64_t n = length == UINT64_MAX ? header.size() : length;
-  out.write(reinterpret_cast<const char*>(&n), 8);
-  out << header << std::string(data_bytes, '\0');
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;

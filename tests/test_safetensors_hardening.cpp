@@ -17,8 +17,10 @@
 
 #include "layers/linear.hpp"
 #include "layers/safetensors.hpp"
+#include "test_safetensors_support.hpp"
 
 using namespace tapegrad;
+using namespace tapegrad::testing;
 namespace fs = std::filesystem;
 
 namespace {
@@ -32,23 +34,6 @@ struct TempFile {
     fs::remove(path, ignored);
   }
 };
-
-void write_raw(const std::string& path, const std::string& header, std::size_t data_bytes,
-               std::uint64_t length = UINT64_MAX) {
-  std::ofstream out(path, std::ios::binary);
-  const std::uint64_t n = length == UINT64_MAX ? header.size() : length;
-  out.write(reinterpret_cast<const char*>(&n), 8);
-  out << header << std::string(data_bytes, '\0');
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 }  // namespace
 

@@ -26,30 +26,13 @@
 #include <vector>
 
 #include "layers/safetensors.hpp"
+#include "test_safetensors_support.hpp"
 
 using namespace tapegrad;
+using namespace tapegrad::testing;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("tapegrad_safetensors_kill_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 std::vector<std::string> directory_listing(const fs::path& dir) {
   std::vector<std::string> names;
