@@ -11,6 +11,8 @@
 
 #include <cstddef>
 #include <new>
+#include <utility>
+#include <vector>
 
 namespace tapegrad {
 
@@ -43,5 +45,53 @@ struct PoolAllocator {
 }  // namespace detail
 
 using detail::PoolAllocator;
+
+// NOTE [scratch lists]
+// The lists a call needs only while it runs (a sequence layer's step outputs, a split's parts
+// in backward) would cost a heap allocation per call. A ScratchVector takes an empty vector,
+// with the capacity it had, from a per-thread free list and gives it back, emptied, when it goes
+// out of scope. Taken and returned in LIFO order, the same sequence of calls in every training
+// step gets the same vectors back, so after the first step these lists allocate nothing either.
+// Nested or recursive use is safe: an inner user simply takes another vector.
+template <class V>
+class ScratchVector {
+ public:
+  explicit ScratchVector(std::size_t size = 0) {
+    if (!destroyed_) {
+      auto& free = free_list().vectors;
+      if (!free.empty()) {
+        items_ = std::move(free.back());
+        free.pop_back();
+      }
+    }
+    items_.resize(size);
+  }
+  ScratchVector(const ScratchVector&) = delete;
+  ScratchVector& operator=(const ScratchVector&) = delete;
+  ~ScratchVector() {
+    items_.clear();  // releases the elements (tensors) now, keeps the capacity
+    if (destroyed_ || items_.capacity() == 0) return;
+    try {
+      free_list().vectors.push_back(std::move(items_));
+    } catch (...) {  // no room to keep it: let it go
+    }
+  }
+
+  std::vector<V>& operator*() { return items_; }
+  std::vector<V>* operator->() { return &items_; }
+  V& operator[](std::size_t i) { return items_[i]; }
+
+ private:
+  struct FreeList {
+    std::vector<std::vector<V>> vectors;
+    ~FreeList() { destroyed_ = true; }
+  };
+  static FreeList& free_list() {
+    thread_local FreeList instance;
+    return instance;
+  }
+  static inline thread_local bool destroyed_ = false;
+  std::vector<V> items_;
+};
 
 }  // namespace tapegrad

@@ -30,6 +30,42 @@ void copy_along(const Array<T>& from, std::size_t start, Array<T>& to, std::size
                 to.data() + (o * dst.extent + to_start) * dst.inner);
 }
 
+// Copies `from`, laid out as `to` but with extent `length` along the axis (or without the axis
+// when length is 1), into [to_start, to_start + length) along that axis of `to`.
+template <class T>
+void copy_into(const T* from, std::size_t length, Array<T>& to, std::size_t to_start,
+               std::size_t axis) {
+  const AxisBlocks dst(to.shape(), axis);
+  for (std::size_t o = 0; o < dst.outer; ++o)
+    std::copy_n(from + o * length * dst.inner, length * dst.inner,
+                to.data() + (o * dst.extent + to_start) * dst.inner);
+}
+
+// The gradient of split or unbind: the output gradients `g` (undefined where an output got
+// none), each `length` long along the axis, joined back into `shape`. With create_graph it is
+// recorded, as concat or stack; otherwise written straight into one array, with no list.
+template <class T>
+Tensor<T> join_gradients(std::span<const Tensor<T>> g, const Shape& shape, std::size_t axis,
+                         std::size_t length, bool stacked) {
+  if (grad_enabled()) {
+    Shape part_shape = shape;
+    if (stacked)
+      part_shape.erase(part_shape.begin() + axis);
+    else
+      part_shape[axis] = length;
+    ScratchVector<Tensor<T>> parts(g.size());
+    for (std::size_t k = 0; k < g.size(); ++k)
+      parts[k] = g[k] ? g[k] : Tensor<T>::zeros(part_shape);
+    return stacked ? stack(*parts, static_cast<int>(axis)) : concat(*parts, static_cast<int>(axis));
+  }
+  const bool complete =
+      std::all_of(g.begin(), g.end(), [](const Tensor<T>& gk) { return gk.defined(); });
+  Array<T> joined = complete ? Array<T>::from_shape(shape) : Array<T>(xt::zeros<T>(shape));
+  for (std::size_t k = 0; k < g.size(); ++k)
+    if (g[k]) copy_into(g[k].value().data(), length, joined, k * length, axis);
+  return Tensor<T>(std::move(joined));
+}
+
 std::size_t row_size(const Shape& shape) {
   std::size_t n = 1;
   for (std::size_t i = 1; i < shape.size(); ++i) n *= shape[i];
@@ -96,9 +132,7 @@ Tensor<T> concat(const std::vector<Tensor<T>>& parts, int axis, std::source_loca
   const Shape& first = parts[0].shape();
   const std::size_t a = normalize_axis("concat", axis, first.size(), first);
   // Part i lies in [offsets[i], offsets[i + 1]) along the axis.
-  std::vector<std::size_t> offsets;
-  offsets.reserve(parts.size() + 1);
-  offsets.push_back(0);
+  xt::svector<std::size_t, 8> offsets{0};  // on the stack for up to 7 parts
   for (const auto& part : parts) {
     Shape expected = first;
     expected[a] = part.dim() == first.size() ? part.shape()[a] : 0;
@@ -122,29 +156,35 @@ Tensor<T> concat(const std::vector<Tensor<T>>& parts, int axis, std::source_loca
 }
 
 template <class T>
-std::vector<Tensor<T>> split(const Tensor<T>& x, std::size_t chunks, int axis,
-                             std::source_location location) {
+void split(const Tensor<T>& x, std::span<Tensor<T>> parts, int axis,
+           std::source_location location) {
   const std::size_t a = normalize_axis("split", axis, x.dim(), x.shape());
+  const std::size_t chunks = parts.size();
   if (chunks == 0 || x.shape()[a] % chunks != 0)
     throw Error("split: axis " + std::to_string(a) + " of shape " + shape_str(x.shape()) +
                 " does not split into " + std::to_string(chunks) + " equal chunks");
   const std::size_t length = x.shape()[a] / chunks;
   Shape part_shape = x.shape();
   part_shape[a] = length;
-  std::vector<Tensor<T>> outs;
-  outs.reserve(chunks);
   for (std::size_t k = 0; k < chunks; ++k) {
     auto part = Array<T>::from_shape(part_shape);
     copy_along(x.value(), k * length, part, 0, length, a);
-    outs.emplace_back(std::move(part));
+    parts[k] = Tensor<T>(std::move(part));
   }
-  record_many<T>("split", std::span<const Tensor<T>>(&x, 1), outs, [a, part_shape](std::span<const Tensor<T>> g, std::span<Tensor<T>> grads) {
-    std::vector<Tensor<T>> parts;
-    parts.reserve(g.size());
-    for (const auto& gk : g) parts.push_back(gk ? gk : Tensor<T>(Array<T>(xt::zeros<T>(part_shape))));
-    grads[0] = concat(parts, static_cast<int>(a));
-  }, false, location);
-  return outs;
+  record_many<T>(
+      "split", std::span<const Tensor<T>>(&x, 1), parts,
+      [a, length, shape = x.shape()](std::span<const Tensor<T>> g, std::span<Tensor<T>> grads) {
+        grads[0] = join_gradients(g, shape, a, length, false);
+      },
+      false, location);
+}
+
+template <class T>
+std::vector<Tensor<T>> split(const Tensor<T>& x, std::size_t chunks, int axis,
+                             std::source_location location) {
+  std::vector<Tensor<T>> parts(chunks);
+  split(x, std::span<Tensor<T>>(parts), axis, location);
+  return parts;
 }
 
 template <class T>
@@ -161,12 +201,12 @@ std::vector<Tensor<T>> unbind(const Tensor<T>& x, int axis, std::source_location
     slice.reshape(dropped);
     outs.emplace_back(std::move(slice));
   }
-  record_many<T>("unbind", std::span<const Tensor<T>>(&x, 1), outs, [a, dropped](std::span<const Tensor<T>> g, std::span<Tensor<T>> grads) {
-    std::vector<Tensor<T>> parts;
-    parts.reserve(g.size());
-    for (const auto& gi : g) parts.push_back(gi ? gi : Tensor<T>::zeros(dropped));
-    grads[0] = stack(parts, static_cast<int>(a));
-  }, false, location);
+  record_many<T>(
+      "unbind", std::span<const Tensor<T>>(&x, 1), outs,
+      [a, shape = x.shape()](std::span<const Tensor<T>> g, std::span<Tensor<T>> grads) {
+        grads[0] = join_gradients(g, shape, a, 1, true);
+      },
+      false, location);
   return outs;
 }
 
@@ -181,13 +221,8 @@ Tensor<T> stack(const std::vector<Tensor<T>>& parts, int axis, std::source_locat
   Shape shape = first;
   shape.insert(shape.begin() + a, parts.size());
   auto stacked = Array<T>::from_shape(shape);
-  Shape kept = shape;
-  kept[a] = 1;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    Array<T> part = parts[i].value();
-    part.reshape(kept);
-    copy_along(part, 0, stacked, i, 1, a);
-  }
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    copy_into(parts[i].value().data(), 1, stacked, i, a);
   Tensor<T> out(std::move(stacked));
   record_many<T>("stack", parts, std::span<Tensor<T>>(&out, 1), [a](std::span<const Tensor<T>> g, std::span<Tensor<T>> grads) {
     for (std::size_t i = 0; i < grads.size(); ++i) grads[i] = select(g[0], static_cast<int>(a), i);
@@ -239,16 +274,21 @@ Tensor<T> scatter_add_rows(const Tensor<T>& source, const std::vector<std::size_
   }, location);
 }
 
-#define TAPEGRAD_INSTANTIATE(T)                                                                                              \
-  template Tensor<T> narrow(const Tensor<T>&, int, std::size_t, std::size_t, std::source_location);                          \
-  template Tensor<T> pad_axis(const Tensor<T>&, int, std::size_t, std::size_t, std::source_location);                        \
-  template Tensor<T> select(const Tensor<T>&, int, std::size_t, std::source_location);                                       \
-  template Tensor<T> concat(const std::vector<Tensor<T>>&, int, std::source_location);                                       \
-  template std::vector<Tensor<T>> split(const Tensor<T>&, std::size_t, int, std::source_location);                           \
-  template Tensor<T> stack(const std::vector<Tensor<T>>&, int, std::source_location);                                        \
-  template std::vector<Tensor<T>> unbind(const Tensor<T>&, int, std::source_location);                                       \
-  template Tensor<T> gather_rows(const Tensor<T>&, const std::vector<std::size_t>&, std::source_location);                   \
-  template Tensor<T> scatter_add_rows(const Tensor<T>&, const std::vector<std::size_t>&, std::size_t, std::source_location);
+#define TAPEGRAD_INSTANTIATE(T)                                                                    \
+  template Tensor<T> narrow(const Tensor<T>&, int, std::size_t, std::size_t,                       \
+                            std::source_location);                                                 \
+  template Tensor<T> pad_axis(const Tensor<T>&, int, std::size_t, std::size_t,                     \
+                              std::source_location);                                               \
+  template Tensor<T> select(const Tensor<T>&, int, std::size_t, std::source_location);             \
+  template Tensor<T> concat(const std::vector<Tensor<T>>&, int, std::source_location);             \
+  template std::vector<Tensor<T>> split(const Tensor<T>&, std::size_t, int, std::source_location); \
+  template void split(const Tensor<T>&, std::span<Tensor<T>>, int, std::source_location);          \
+  template Tensor<T> stack(const std::vector<Tensor<T>>&, int, std::source_location);              \
+  template std::vector<Tensor<T>> unbind(const Tensor<T>&, int, std::source_location);             \
+  template Tensor<T> gather_rows(const Tensor<T>&, const std::vector<std::size_t>&,                \
+                                 std::source_location);                                            \
+  template Tensor<T> scatter_add_rows(const Tensor<T>&, const std::vector<std::size_t>&,           \
+                                      std::size_t, std::source_location);
 TAPEGRAD_INSTANTIATE(float)
 TAPEGRAD_INSTANTIATE(double)
 #undef TAPEGRAD_INSTANTIATE

@@ -1,6 +1,7 @@
 // Slicing, padding, joining and splitting along an axis, and row gather/scatter.
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "autodiff/tape.hpp"
@@ -22,6 +23,11 @@ template <class T> Tensor<T> concat(const std::vector<Tensor<T>>& parts, int axi
 // `chunks` equal parts along `axis` (an LSTM's four gates, say).
 template <class T> std::vector<Tensor<T>> split(const Tensor<T>& x, std::size_t chunks, int axis,
     std::source_location location = std::source_location::current());
+// The same into `parts`, as many equal chunks as it holds: for callers that keep their lists
+// between calls (NOTE [scratch lists]).
+template <class T>
+void split(const Tensor<T>& x, std::span<Tensor<T>> parts, int axis,
+           std::source_location location = std::source_location::current());
 // The slices along `axis`, which is removed: unbind(x, 0) is x[0], ..., x[T-1] as one op, so
 // that a loop over time steps costs O(T) in backward (T selects would each pad to full size).
 template <class T> std::vector<Tensor<T>> unbind(const Tensor<T>& x, int axis = 0,

@@ -375,13 +375,13 @@ struct ManyNode final : Node {
   void backward(Tape& tape) override {
     auto& table = tape.slots<T>();
     // The output gradients, on the stack for up to kInline outputs (an LSTM's h and c, its
-    // four gates): NOTE [steady-state allocation].
+    // four gates), else in a scratch list (a split into T steps): NOTE [scratch lists].
     constexpr std::size_t kInline = 8;
     std::array<Tensor<T>, kInline> inline_grads;
-    std::vector<Tensor<T>> heap_grads(out_slots.size() > kInline ? out_slots.size() : 0);
+    ScratchVector<Tensor<T>> many_grads(out_slots.size() > kInline ? out_slots.size() : 0);
     const std::span<Tensor<T>> grads_out =
-        heap_grads.empty() ? std::span<Tensor<T>>(inline_grads).first(out_slots.size())
-                           : std::span<Tensor<T>>(heap_grads);
+        many_grads->empty() ? std::span<Tensor<T>>(inline_grads).first(out_slots.size())
+                            : std::span<Tensor<T>>(*many_grads);
     bool any = false;
     for (std::size_t k = 0; k < out_slots.size(); ++k) {
       if (out_slots[k] == kNoSlot) continue;
@@ -393,7 +393,7 @@ struct ManyNode final : Node {
     // The input gradients: returned as a vector, or written into a span that, like grads_out,
     // lives on the stack for up to kInline inputs.
     std::array<Tensor<T>, kInline> inline_in;
-    std::vector<Tensor<T>> heap_in;
+    ScratchVector<Tensor<T>> many_in;
     std::span<Tensor<T>> grads;
     const bool checking = anomaly_mode_enabled();
     {
@@ -401,13 +401,13 @@ struct ManyNode final : Node {
       if (checking) scope.emplace();
       const std::span<const Tensor<T>> given(grads_out);
       if constexpr (std::is_invocable_v<Backward&, std::span<const Tensor<T>>, std::span<Tensor<T>>>) {
-        if (in_slots.size() > kInline) heap_in.resize(in_slots.size());
-        grads = heap_in.empty() ? std::span<Tensor<T>>(inline_in).first(in_slots.size())
-                                : std::span<Tensor<T>>(heap_in);
+        if (in_slots.size() > kInline) many_in->resize(in_slots.size());
+        grads = many_in->empty() ? std::span<Tensor<T>>(inline_in).first(in_slots.size())
+                                 : std::span<Tensor<T>>(*many_in);
         backward_fn(given, grads);
       } else {
-        heap_in = backward_fn(given);
-        grads = heap_in;
+        *many_in = backward_fn(given);
+        grads = *many_in;
       }
     }
     for (auto& g : grads_out) g = Tensor<T>();  // so that accumulation may reuse a gradient

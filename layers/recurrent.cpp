@@ -135,32 +135,34 @@ SequenceOutput<T> StackedRecurrent<T, Cell>::run(const Tensor<T>& input, const T
   check_state(h0, "h0", output_size_);
   if constexpr (is_lstm) check_state(c0, "c0", cell_size);
 
+  // The per-call lists are scratch lists, reused from call to call: NOTE [scratch lists].
   // valid[t] (B, 1): which sequences are still running at step t. Empty if none is padded.
-  std::vector<Array<bool>> valid;
+  ScratchVector<Array<bool>> valid;
   if (!lengths.empty()) {
     if (lengths.size() != batch)
       throw Error(layer_name + ": " + std::to_string(lengths.size()) + " lengths for a batch of " +
                   std::to_string(batch) + " (input " + shape_str(input.shape()) + ")");
-    bool padded = false;
+    bool any_padded = false;
     for (std::size_t length : lengths) {
       if (length > steps)
         throw Error(layer_name + ": sequence length " + std::to_string(length) + " exceeds T = " +
                     std::to_string(steps) + " of input " + shape_str(input.shape()));
-      padded = padded || length < steps;
+      any_padded = any_padded || length < steps;
     }
-    if (padded)
+    if (any_padded)
       for (std::size_t t = 0; t < steps; ++t) {
         auto running = Array<bool>::from_shape({batch, std::size_t{1}});
         for (std::size_t b = 0; b < batch; ++b) running(b, 0) = t < lengths[b];
-        valid.push_back(std::move(running));
+        valid->push_back(std::move(running));
       }
   }
-  const Tensor<T> zero_output = valid.empty() ? Tensor<T>() : zeros<T>({batch, output_size_});
+  const bool padded = !valid->empty();
+  const Tensor<T> zero_output = !padded ? Tensor<T>() : zeros<T>({batch, output_size_});
 
   Tensor<T> layer_input = input;
-  std::vector<Tensor<T>> final_h, final_c;
+  ScratchVector<Tensor<T>> final_h, final_c;
   for (std::size_t layer = 0; layer < num_layers(); ++layer) {
-    std::vector<Tensor<T>> direction_outputs;
+    ScratchVector<Tensor<T>> direction_outputs;
     for (std::size_t direction = 0; direction < num_directions(); ++direction) {
       const Cell& cell = this->cell(layer, direction);
       const std::size_t row = layer * num_directions() + direction;
@@ -177,13 +179,14 @@ SequenceOutput<T> StackedRecurrent<T, Cell>::run(const Tensor<T>& input, const T
       Tensor<T> projected = cell.input_projection(reshape(x, rows));
       // Rows t*B .. t*B + B-1 are step t; split has one node for all steps, where T selects
       // would each pad their gradient back to (T*B, G) in backward.
-      std::vector<Tensor<T>> projected_steps = split(projected, steps, 0);
+      ScratchVector<Tensor<T>> projected_steps(steps);
+      split(projected, std::span<Tensor<T>>(*projected_steps), 0);
 
-      std::vector<Tensor<T>> outputs(steps);
+      ScratchVector<Tensor<T>> outputs(steps);
       for (std::size_t k = 0; k < steps; ++k) {
         const std::size_t t = direction == 0 ? k : steps - 1 - k;
         typename R::State next = R::step(cell, projected_steps[t], state, masks);
-        if (valid.empty()) {
+        if (!padded) {
           state = next;
           outputs[t] = R::hidden(state);
         } else {  // NOTE [variable-length batches]
@@ -191,18 +194,18 @@ SequenceOutput<T> StackedRecurrent<T, Cell>::run(const Tensor<T>& input, const T
           outputs[t] = tapegrad::where(valid[t], R::hidden(next), zero_output);
         }
       }
-      direction_outputs.push_back(stack(outputs, 0));
-      final_h.push_back(R::hidden(state));
-      if constexpr (is_lstm) final_c.push_back(R::cell_state(state));
+      direction_outputs->push_back(stack(*outputs, 0));
+      final_h->push_back(R::hidden(state));
+      if constexpr (is_lstm) final_c->push_back(R::cell_state(state));
     }
     Tensor<T> layer_output =
-        direction_outputs.size() == 1 ? direction_outputs[0] : concat(direction_outputs, 2);
+        direction_outputs->size() == 1 ? direction_outputs[0] : concat(*direction_outputs, 2);
     if (layer + 1 < num_layers())
       layer_output = dropout(layer_output, stack_.dropout, dropout_generator_, this->is_training());
     layer_input = layer_output;
   }
-  SequenceOutput<T> result{layer_input, stack(final_h, 0), {}};
-  if constexpr (is_lstm) result.c_n = stack(final_c, 0);
+  SequenceOutput<T> result{layer_input, stack(*final_h, 0), {}};
+  if constexpr (is_lstm) result.c_n = stack(*final_c, 0);
   return result;
 }
 

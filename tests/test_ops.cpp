@@ -311,6 +311,18 @@ std::vector<OpCase> op_cases() {
              return parts[1] - parts[0] * parts[0];
            },
            {any({2, 3, 4})});
+  add_case("unbind axis 0, one slice unused",
+           [](const Inputs& x) {
+             auto slices = unbind(x[0], 0);
+             return slices[0] * slices[2];
+           },
+           {any({3, 2, 2})});
+  add_case("unbind axis 1 of 3-d",
+           [](const Inputs& x) {
+             auto slices = unbind(x[0], 1);
+             return slices[1] - slices[0] * slices[2];
+           },
+           {any({2, 3, 4})});
   add_case("stack axis 0",
            [](const Inputs& x) {
              return stack<double>({x[0], x[1], x[2]}, 0);
