@@ -57,6 +57,28 @@ void gemm(const Array<T>& a, bool ta, const Array<T>& b, bool tb, Array<T>& c, T
                 b.data(), ldb, beta, c.data(), int(n));
 }
 
+template <class T>
+void gemm_leading_rows(const Array<T>& a, const Array<T>& b, std::size_t rows, Array<T>& c,
+                       T beta) {
+  const bool matrices = a.dimension() == 2 && b.dimension() == 2 && c.dimension() == 2;
+  const std::size_t m = matrices ? a.shape()[1] : 0, n = matrices ? b.shape()[1] : 0;
+  if (!matrices || rows > a.shape()[0] || rows > b.shape()[0] || c.shape()[0] != m ||
+      c.shape()[1] != n)
+    throw Error("gemm_leading_rows: " + std::to_string(rows) + " rows of " + shape_str(a.shape()) +
+                "^T x " + shape_str(b.shape()) + " into " + shape_str(c.shape()));
+  if (m == 0 || n == 0) return;
+  if (rows == 0) {
+    c *= beta;
+    return;
+  }
+  if constexpr (std::is_same_v<T, float>)
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(m), int(n), int(rows), 1.0f,
+                a.data(), int(m), b.data(), int(n), beta, c.data(), int(n));
+  else
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(m), int(n), int(rows), 1.0,
+                a.data(), int(m), b.data(), int(n), beta, c.data(), int(n));
+}
+
 namespace {
 // C = op(A)·op(B):  dA = g·op(B)^T (or its transpose),  dB = op(A)^T·g (or its transpose).
 // First order goes through the sink (NOTE [accumulating products]); with create_graph the
@@ -214,6 +236,7 @@ Tensor<T> reshape(const Tensor<T>& x, const std::vector<long>& shape,
 
 #define TAPEGRAD_INSTANTIATE(T)                                                                    \
   template void gemm(const Array<T>&, bool, const Array<T>&, bool, Array<T>&, T, T);               \
+  template void gemm_leading_rows(const Array<T>&, const Array<T>&, std::size_t, Array<T>&, T);    \
   template Tensor<T> matmul(const Tensor<T>&, const Tensor<T>&, bool, bool, std::source_location); \
   template Tensor<T> addmm(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, bool, bool,       \
                            std::source_location);                                                  \

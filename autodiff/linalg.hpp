@@ -41,5 +41,9 @@ template <class T, std::same_as<Shape> S> Tensor<T> reshape(const Tensor<T>& x, 
 template <class T>
 void gemm(const Array<T>& a, bool transpose_a, const Array<T>& b, bool transpose_b, Array<T>& c,
           T alpha = T(1), T beta = T(0));
+// c = a[:rows]^T · b[:rows] + beta · c over the first `rows` rows of a (R, M) and b (R, N), with c
+// already (M, N): products packed by rows (NOTE [packing weight gradients]).
+template <class T>
+void gemm_leading_rows(const Array<T>& a, const Array<T>& b, std::size_t rows, Array<T>& c, T beta);
 
 }  // namespace tapegrad

@@ -149,6 +149,7 @@ void Tape::destroy_nodes(std::size_t from) {
 }
 
 void Tape::release() {
+  drop_packed_products();
   destroy_nodes(0);
   arena_.rewind();
   f32_.clear();
@@ -161,6 +162,12 @@ void Tape::reset() { release(); }
 void Tape::clear_gradients() {
   for (auto& slot : f32_) slot.grad = Tensor<float>();
   for (auto& slot : f64_) slot.grad = Tensor<double>();
+  drop_packed_products();
+}
+
+void Tape::drop_packed_products() {  // a pass that threw leaves its packs behind
+  for (auto& pack : packed_f32_) pack = {};
+  for (auto& pack : packed_f64_) pack = {};
 }
 
 void Tape::push_scope(std::string name) {
@@ -272,9 +279,19 @@ void Tape::accumulate(std::uint32_t slot, Tensor<T> gradient, const char* op) {
   }
 }
 
+namespace {
+// Products with fewer rows than this are packed (NOTE [packing weight gradients]): 256 rows is
+// where OpenBLAS's sgemm reaches its full rate on these shapes.
+constexpr std::size_t kPackRows = 256;
+}  // namespace
+
 template <class T>
 void Tape::accumulate_product(std::uint32_t slot, const Array<T>& a, bool transpose_a,
                               const Array<T>& b, bool transpose_b, const char* op) {
+  if (transpose_a && !transpose_b && slots<T>()[slot].leaf && !grad_enabled() &&
+      a.dimension() == 2 && b.dimension() == 2 && a.shape()[0] == b.shape()[0] &&
+      a.shape()[0] > 0 && 2 * a.shape()[0] <= kPackRows && a.shape()[1] > 0 && b.shape()[1] > 0)
+    return pack_product(slot, a, b, op);
   Tensor<T>& sum = slots<T>()[slot].grad;
   const bool owned = sum && sum.shared().use_count() == 1 && sum.is_leaf() && !sum.requires_grad();
   if (owned && !grad_enabled()) {
@@ -282,6 +299,60 @@ void Tape::accumulate_product(std::uint32_t slot, const Array<T>& a, bool transp
     return;
   }
   accumulate(slot, product(a, transpose_a, b, transpose_b), op);
+}
+
+template <class T>
+void Tape::pack_product(std::uint32_t slot, const Array<T>& a, const Array<T>& b, const char* op) {
+  auto& packs = packed<T>();
+  auto pack = std::find_if(packs.begin(), packs.end(), [&](const auto& p) { return p.slot == slot; });
+  if (pack == packs.end()) {
+    pack = std::find_if(packs.begin(), packs.end(),
+                        [](const auto& p) { return p.slot == detail::kNoSlot; });
+    if (pack == packs.end()) pack = packs.emplace(packs.end());
+    pack->slot = slot;
+    pack->op = op;
+    pack->a = Array<T>::from_shape({kPackRows, a.shape()[1]});
+    pack->b = Array<T>::from_shape({kPackRows, b.shape()[1]});
+  }
+  if (pack->a.shape()[1] != a.shape()[1] || pack->b.shape()[1] != b.shape()[1])
+    throw Error(std::string(op) + " backward: product " + shape_str(a.shape()) + "^T x " +
+                shape_str(b.shape()) + " for a gradient gathered from " +
+                shape_str(pack->a.shape()) + "^T x " + shape_str(pack->b.shape()) + " rows");
+  const std::size_t rows = a.shape()[0];
+  if (pack->rows + rows > kPackRows) flush(*pack);
+  std::copy_n(a.data(), a.size(), pack->a.data() + pack->rows * a.shape()[1]);
+  std::copy_n(b.data(), b.size(), pack->b.data() + pack->rows * b.shape()[1]);
+  pack->rows += rows;
+}
+
+template <class T>
+void Tape::flush(PackedProducts<T>& pack) {
+  if (pack.rows == 0) return;
+  const Shape shape{pack.a.shape()[1], pack.b.shape()[1]};
+  Tensor<T>& sum = slots<T>()[pack.slot].grad;
+  const bool owned = sum && sum.shared().use_count() == 1 && sum.is_leaf() && !sum.requires_grad();
+  if (owned && sum.shape() == shape) {
+    gemm_leading_rows(pack.a, pack.b, pack.rows, sum.var().value, T(1));
+  } else {
+    Array<T> product = Array<T>::from_shape(shape);
+    gemm_leading_rows(pack.a, pack.b, pack.rows, product, T(0));
+    accumulate(pack.slot, Tensor<T>(std::move(product)), pack.op);
+  }
+  pack.rows = 0;
+}
+
+void Tape::flush_packed_products() {
+  // Every pack is multiplied out and its buffers go back to the pool; the list keeps its
+  // capacity, so the next pass allocates nothing for it.
+  auto flush_all = [this](auto& packs) {
+    for (auto& pack : packs) {
+      if (pack.slot == detail::kNoSlot) continue;
+      flush(pack);
+      pack = {};
+    }
+  };
+  flush_all(packed_f32_);
+  flush_all(packed_f64_);
 }
 
 template <class T>
@@ -320,6 +391,7 @@ void Tape::run_backward(const Tensor<T>& root, const Tensor<T>& seed, BackwardOp
     // The backward pass may append nodes (create_graph): they are not part of this pass.
     for (std::size_t i = nodes_.size(); i-- > 0;) nodes_[i]->backward(*this);
   }
+  flush_packed_products();
 
   auto& table = slots<T>();
   if (gradients) {
@@ -384,6 +456,7 @@ std::vector<Tensor<T>> Tape::backward_segment(const Mark& from, std::span<const 
       accumulate<T>(slot, output_grads[k], "backward_segment");
   }
   for (std::size_t i = nodes_.size(); i-- > from.nodes;) nodes_[i]->backward(*this);
+  flush_packed_products();
   std::vector<Tensor<T>> grads;
   for (std::uint32_t slot : input_slots)
     grads.push_back(slot == detail::kNoSlot ? Tensor<T>() : table[slot].grad);
@@ -391,6 +464,7 @@ std::vector<Tensor<T>> Tape::backward_segment(const Mark& from, std::span<const 
 }
 
 void Tape::rollback(const Mark& mark) {
+  flush_packed_products();
   // A leaf first used inside the rolled-back recording (a parameter used only in a checkpointed
   // segment) has its slot there: hand its gradient over now, and let it take a new slot later.
   deliver_leaf_gradients(f32_, mark.f32_slots, false);
