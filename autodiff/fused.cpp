@@ -45,33 +45,30 @@ void check_gru_gates(const Tensor<T>& input_part, const Tensor<T>& hidden_part,
                 ", expected (B, 3H), (B, 3H) and (B, H)");
 }
 
-// r and z (B, 2H) and n (B, H) of a GRU step, the activations vectorised by xsimd.
+// The workspace W = [r, z, n, hidden_n] (B, 4H) of a GRU step, row by row, the activations
+// vectorised by xsimd.
 template <class T>
-struct GRUActivations {
-  Array<T> reset_update, candidate;
-};
-
-template <class T>
-GRUActivations<T> gru_activations(const Array<T>& input_part, const Array<T>& hidden_part) {
+Array<T> gru_workspace(const Array<T>& input_part, const Array<T>& hidden_part) {
   const std::size_t batch = input_part.shape()[0], hidden = input_part.shape()[1] / 3;
-  GRUActivations<T> act{Array<T>::from_shape({batch, 2 * hidden}),
-                        Array<T>::from_shape({batch, hidden})};
+  Array<T> workspace = Array<T>::from_shape({batch, 4 * hidden});
+  const std::array<std::size_t, 1> reset_update_block{2 * hidden}, candidate_block{hidden};
   for (std::size_t row = 0; row < batch; ++row) {
     const T* x = input_part.data() + row * 3 * hidden;
     const T* h = hidden_part.data() + row * 3 * hidden;
-    T* rz = act.reset_update.data() + row * 2 * hidden;
-    for (std::size_t j = 0; j < 2 * hidden; ++j) rz[j] = x[j] + h[j];
+    T* w = workspace.data() + row * 4 * hidden;
+    for (std::size_t j = 0; j < 2 * hidden; ++j) w[j] = x[j] + h[j];
+    auto reset_update = xt::adapt(w, 2 * hidden, xt::no_ownership(), reset_update_block);
+    xt::noalias(reset_update) = T(1) / (T(1) + xt::exp(-reset_update));
+    T* n = w + 2 * hidden;
+    T* hidden_n = w + 3 * hidden;
+    for (std::size_t j = 0; j < hidden; ++j) {
+      hidden_n[j] = h[2 * hidden + j];
+      n[j] = x[2 * hidden + j] + w[j] * hidden_n[j];
+    }
+    auto candidate = xt::adapt(n, hidden, xt::no_ownership(), candidate_block);
+    xt::noalias(candidate) = xt::tanh(candidate);
   }
-  xt::noalias(act.reset_update) = T(1) / (T(1) + xt::exp(-act.reset_update));
-  for (std::size_t row = 0; row < batch; ++row) {
-    const T* x = input_part.data() + row * 3 * hidden + 2 * hidden;
-    const T* h = hidden_part.data() + row * 3 * hidden + 2 * hidden;
-    const T* r = act.reset_update.data() + row * 2 * hidden;
-    T* n = act.candidate.data() + row * hidden;
-    for (std::size_t j = 0; j < hidden; ++j) n[j] = x[j] + r[j] * h[j];
-  }
-  xt::noalias(act.candidate) = xt::tanh(act.candidate);
-  return act;
+  return workspace;
 }
 
 }  // namespace
@@ -154,58 +151,95 @@ Tensor<T> gru_gates(const Tensor<T>& input_part, const Tensor<T>& hidden_part, c
                     std::source_location location) {
   check_gru_gates(input_part, hidden_part, h);
   const std::size_t batch = h.shape()[0], hidden = h.shape()[1];
-  const GRUActivations<T> act = gru_activations(input_part.value(), hidden_part.value());
+  Array<T> workspace = gru_workspace(input_part.value(), hidden_part.value());
   // h' = (1 - z) ⊙ n + z ⊙ h
   Array<T> h_next = Array<T>::from_shape(h.shape());
   for (std::size_t row = 0; row < batch; ++row) {
-    const T* z = act.reset_update.data() + row * 2 * hidden + hidden;
-    const T* n = act.candidate.data() + row * hidden;
+    const T* z = workspace.data() + row * 4 * hidden + hidden;
+    const T* n = z + hidden;
     const T* h_prev = h.value().data() + row * hidden;
     T* out = h_next.data() + row * hidden;
     for (std::size_t j = 0; j < hidden; ++j) out[j] = (T(1) - z[j]) * n[j] + z[j] * h_prev[j];
   }
-  return record(
-      "gru_gates", {input_part, hidden_part, h}, Tensor<T>(std::move(h_next)),
-      [input_part, hidden_part, h](const Tensor<T>& grad_out) -> std::array<Tensor<T>, 3> {
+
+  // NOTE [GRU workspace]: W is the node's second output, never returned.
+  std::array<Tensor<T>, 3> inputs{input_part, hidden_part, h};
+  std::array<Tensor<T>, 2> outputs{Tensor<T>(std::move(h_next)), Tensor<T>(std::move(workspace))};
+  const Tensor<T> saved_workspace = outputs[1];
+  record_many<T>(
+      "gru_gates", inputs, outputs,
+      [h, saved_workspace](std::span<const Tensor<T>> grads_out, std::span<Tensor<T>> grads) {
+        const Tensor<T>& grad_h_next = grads_out[0];
+        // Defined only in a higher-order backward, which differentiates through W.
+        const Tensor<T>& grad_workspace = grads_out[1];
         if (grad_enabled()) {  // create_graph: NOTE [fused backward]
-          std::vector<Tensor<T>> x = split(input_part, 3, 1), hh = split(hidden_part, 3, 1);
-          const Tensor<T> r = sigmoid(x[0] + hh[0]), z = sigmoid(x[1] + hh[1]);
-          const Tensor<T> n = tanh(x[2] + r * hh[2]);
-          const Tensor<T> grad_n = grad_out * (T(1) - z) * (T(1) - n * n);
-          const Tensor<T> grad_r = grad_n * hh[2] * r * (T(1) - r);
-          const Tensor<T> grad_z = grad_out * (h - n) * z * (T(1) - z);
-          return {concat<T>({grad_r, grad_z, grad_n}, 1),
-                  concat<T>({grad_r, grad_z, grad_n * r}, 1), grad_out * z};
+          std::vector<Tensor<T>> w = split(saved_workspace, 4, 1);
+          const Tensor<T> r = w[0], z = w[1], n = w[2], hidden_n = w[3];
+          std::vector<Tensor<T>> g;
+          if (grad_workspace) g = split(grad_workspace, 4, 1);
+          const Tensor<T> dh = grad_h_next ? grad_h_next : Tensor<T>::zeros(h.shape());
+          // dL/dn, then through tanh to n's pre-activation x_n + r ⊙ hidden_n
+          Tensor<T> grad_n = dh * (T(1) - z);
+          if (grad_workspace) grad_n = grad_n + g[2];
+          const Tensor<T> grad_n_pre = grad_n * (T(1) - n * n);
+          Tensor<T> grad_r = grad_n_pre * hidden_n, grad_z = dh * (h - n);
+          Tensor<T> grad_hidden_n = grad_n_pre * r;
+          if (grad_workspace) {
+            grad_r = grad_r + g[0];
+            grad_z = grad_z + g[1];
+            grad_hidden_n = grad_hidden_n + g[3];
+          }
+          const Tensor<T> grad_r_pre = grad_r * r * (T(1) - r);
+          const Tensor<T> grad_z_pre = grad_z * z * (T(1) - z);
+          grads[0] = concat<T>({grad_r_pre, grad_z_pre, grad_n_pre}, 1);
+          grads[1] = concat<T>({grad_r_pre, grad_z_pre, grad_hidden_n}, 1);
+          if (grad_h_next) grads[2] = grad_h_next * z;
+          return;
         }
         const std::size_t batch = h.shape()[0], hidden = h.shape()[1];
-        const GRUActivations<T> act = gru_activations(input_part.value(), hidden_part.value());
-        Array<T> grad_input = Array<T>::from_shape(input_part.shape());
-        Array<T> grad_hidden = Array<T>::from_shape(hidden_part.shape());
-        Array<T> grad_h = Array<T>::from_shape(h.shape());
+        Array<T> grad_input = Array<T>::from_shape({batch, 3 * hidden});
+        Array<T> grad_hidden = Array<T>::from_shape({batch, 3 * hidden});
+        Array<T> grad_h;
+        if (grad_h_next) grad_h = Array<T>::from_shape(h.shape());
         for (std::size_t row = 0; row < batch; ++row) {
-          const T* r = act.reset_update.data() + row * 2 * hidden;
+          const T* r = saved_workspace.value().data() + row * 4 * hidden;
           const T* z = r + hidden;
-          const T* n = act.candidate.data() + row * hidden;
-          const T* hidden_n = hidden_part.value().data() + row * 3 * hidden + 2 * hidden;
+          const T* n = z + hidden;
+          const T* hidden_n = n + hidden;
           const T* h_prev = h.value().data() + row * hidden;
-          const T* dh = grad_out.value().data() + row * hidden;
+          const T* dh = grad_h_next ? grad_h_next.value().data() + row * hidden : nullptr;
+          const T* dw = grad_workspace ? grad_workspace.value().data() + row * 4 * hidden : nullptr;
           T* dx = grad_input.data() + row * 3 * hidden;
           T* dhh = grad_hidden.data() + row * 3 * hidden;
-          T* dh_prev = grad_h.data() + row * hidden;
           for (std::size_t j = 0; j < hidden; ++j) {
-            const T grad_n = dh[j] * (T(1) - z[j]) * (T(1) - n[j] * n[j]);  // through tanh
-            const T grad_r = grad_n * hidden_n[j] * r[j] * (T(1) - r[j]);
-            const T grad_z = dh[j] * (h_prev[j] - n[j]) * z[j] * (T(1) - z[j]);
-            dx[j] = dhh[j] = grad_r;
-            dx[hidden + j] = dhh[hidden + j] = grad_z;
-            dx[2 * hidden + j] = grad_n;
-            dhh[2 * hidden + j] = grad_n * r[j];
-            dh_prev[j] = dh[j] * z[j];
+            const T dh_j = dh ? dh[j] : T(0);
+            T grad_n = dh_j * (T(1) - z[j]), grad_z = dh_j * (h_prev[j] - n[j]);
+            T grad_r = T(0), grad_hidden_n = T(0);
+            if (dw) {
+              grad_r = dw[j];
+              grad_z += dw[hidden + j];
+              grad_n += dw[2 * hidden + j];
+              grad_hidden_n = dw[3 * hidden + j];
+            }
+            const T grad_n_pre = grad_n * (T(1) - n[j] * n[j]);  // n = tanh(n_pre)
+            grad_r += grad_n_pre * hidden_n[j];                  // n_pre = x_n + r ⊙ hidden_n
+            grad_hidden_n += grad_n_pre * r[j];
+            dx[j] = dhh[j] = grad_r * r[j] * (T(1) - r[j]);  // σ' = σ(1 - σ)
+            dx[hidden + j] = dhh[hidden + j] = grad_z * z[j] * (T(1) - z[j]);
+            dx[2 * hidden + j] = grad_n_pre;
+            dhh[2 * hidden + j] = grad_hidden_n;
+          }
+          if (dh) {
+            T* dh_prev = grad_h.data() + row * hidden;
+            for (std::size_t j = 0; j < hidden; ++j) dh_prev[j] = dh[j] * z[j];
           }
         }
-        return {Tensor<T>(std::move(grad_input)), Tensor<T>(std::move(grad_hidden)),
-                Tensor<T>(std::move(grad_h))};
-      }, location);
+        grads[0] = Tensor<T>(std::move(grad_input));
+        grads[1] = Tensor<T>(std::move(grad_hidden));
+        if (grad_h_next) grads[2] = Tensor<T>(std::move(grad_h));
+      },
+      false, location);
+  return outputs[0];
 }
 
 // NOTE [ops as values]: the plain template and the overloads calls pick.

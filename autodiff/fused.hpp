@@ -1,5 +1,5 @@
 // Fused ops: several primitives in one node, for speed. Each one's gradient is tested against
-// the composition of primitives it replaces (tests/test_fused.cpp).
+// the composition of primitives it replaces (tests/test_layers_fused.cpp).
 #pragma once
 
 #include "autodiff/tape.hpp"
@@ -39,7 +39,16 @@ LSTMGatesOutput<double> lstm_gates(const Tensor<double>& gates, const Tensor<dou
 // (r, z, n), and the previous state h (B, H):
 //   r = σ(x_r + h_r),  z = σ(x_z + h_z),  n = tanh(x_n + r ⊙ h_n)
 //   h' = (1 - z) ⊙ n + z ⊙ h
-// One node; backward as NOTE [fused backward], recomputing r, z, n from the saved inputs.
+// One node; backward as NOTE [fused backward].
+//
+// NOTE [GRU workspace]
+// The node saves W = [r, z, n, hidden_n] (B, 4H), hidden_n being the recurrent term of n that r
+// multiplies, and h: what ManualBPTT caches, where the two (B, 3H) inputs would be 6H a step,
+// and the plain backward is one pass over W without recomputing an activation. W is the node's
+// second output, not only a captured array, because create_graph needs the gradient's
+// dependence on the inputs: the create_graph backward is written with Tensor ops on slices of
+// W, and a higher-order backward reaches the inputs through W's own gradient (the node's
+// backward takes it too). The caller gets h' only.
 template <class T>
 Tensor<T> gru_gates(const Tensor<T>& input_part, const Tensor<T>& hidden_part, const Tensor<T>& h,
     std::source_location location = std::source_location::current());

@@ -1,5 +1,6 @@
 // autodiff/fused.hpp: lstm_gates and gru_gates against the composition of primitives it replaces,
-// in value, gradient (direct comparison and gradcheck) and second derivatives (gradgradcheck).
+// in value, gradient (direct comparison and gradcheck) and second derivatives (gradgradcheck),
+// and what gru_gates keeps on the tape.
 #include <doctest/doctest.h>
 
 #include <xtensor/xmath.hpp>
@@ -7,6 +8,7 @@
 #include "autodiff/fused.hpp"
 #include "autodiff/gradcheck.hpp"
 #include "autodiff/ops.hpp"
+#include "layers/cells.hpp"
 
 using namespace tapegrad;
 
@@ -128,4 +130,76 @@ TEST_CASE("gru_gates equals the composition it replaces: values, gradients, grad
   CHECK_MESSAGE(first.passed(1e-6), first.str());
   const GradcheckReport second = gradgradcheck(f, values);
   CHECK_MESSAGE(second.passed(1e-6), second.str());
+}
+
+namespace {
+
+// Gradients of orders one to three of L = sum(w ⊙ f(inputs)), each order differentiating
+// a directional derivative of the one before. The second order's root also uses f's output
+// itself, so that the op's backward gets the gradient of h' and of what it saved together.
+template <class F>
+std::vector<std::vector<Array<double>>> derivatives_to_third_order(
+    F&& f, const std::vector<Tensor<double>>& inputs, std::uint64_t seed) {
+  Generator generator(seed);
+  const std::size_t B = inputs[2].shape()[0], H = inputs[2].shape()[1];
+  const Tensor<double> w(generator.normal<double>({B, H})), w2(generator.normal<double>({B, H}));
+  auto dot = [&generator](const std::vector<Tensor<double>>& gs) {
+    Tensor<double> total = Tensor<double>::scalar(0);
+    for (const auto& g : gs)
+      total = total + sum(g * Tensor<double>(generator.normal<double>(g.shape())));
+    return total;
+  };
+  auto values = [](const std::vector<Tensor<double>>& gs) {
+    std::vector<Array<double>> out;
+    for (const auto& g : gs) out.push_back(g.value());
+    return out;
+  };
+  const Tensor<double> out = f(inputs[0], inputs[1], inputs[2]);
+  const auto first = grad(sum(out * w), inputs, {.create_graph = true});
+  const Tensor<double> second_root = sum(out * w2) + dot(first);
+  const auto second_plain = grad(second_root, inputs, {.retain_graph = true});
+  const auto second = grad(second_root, inputs, {.create_graph = true});
+  const auto third = grad(dot(second), inputs);
+  tape().reset();
+  return {values(first), values(second_plain), values(second), values(third)};
+}
+
+}  // namespace
+
+TEST_CASE("gru_gates second and third derivatives equal the composition's") {
+  Generator generator(6);
+  const std::size_t B = 3, H = 4;
+  const std::vector<Tensor<double>> inputs{
+      Tensor<double>(generator.normal<double>({B, 3 * H}), true),
+      Tensor<double>(generator.normal<double>({B, 3 * H}), true),
+      Tensor<double>(generator.normal<double>({B, H}), true)};
+  const auto fused = derivatives_to_third_order(
+      [](const auto& input_part, const auto& hidden_part, const auto& h) {
+        return gru_gates(input_part, hidden_part, h);
+      },
+      inputs, 8);
+  const auto reference = derivatives_to_third_order(gru_composed<double>, inputs, 8);
+  // first, second (plain backward over the create_graph gradient), second (create_graph), third
+  for (std::size_t order = 0; order < 4; ++order)
+    for (std::size_t k = 0; k < 3; ++k) {
+      CAPTURE(order);
+      CAPTURE(k);
+      CHECK(xt::amax(xt::abs(reference[order][k]))() > 1e-3);  // a derivative that can differ
+      CHECK(close(fused[order][k], reference[order][k], 1e-10));
+    }
+}
+
+TEST_CASE("a GRU step keeps h' and the (B, 4H) workspace on the tape, not the gate terms") {
+  // NOTE [GRU workspace]: after two steps the tape keeps W of each step (4H a row), h_1 (an
+  // input of step 2) and h_2 (held here): 10H a row. Keeping each step's (B, 3H) input and
+  // recurrent terms instead of W would make it 14H.
+  const std::size_t B = 3, D = 5, H = 4;
+  const GRUCell<double> cell(GRUCellOptions{.input_size = D, .hidden_size = H}, 9);
+  Generator generator(10);
+  const Tensor<double> x(generator.normal<double>({B, D}));
+  const Tensor<double> h0(generator.normal<double>({B, H}));
+  tape().reset();
+  const Tensor<double> h2 = cell.forward(x, cell.forward(x, h0));
+  CHECK(tape().memory_report().value_bytes == (2 * 4 * H + 2 * H) * B * sizeof(double));
+  tape().reset();
 }
