@@ -22,9 +22,10 @@ struct LSTMGatesOutput {
 // activated gates, and its backward recomputes the activations from them.
 //
 // NOTE [fused backward]
-// Backward is written on arrays, one pass over B x H. With create_graph it instead recomputes
-// the activations from the saved tensors with Tensor ops and writes the same gradient formulas
-// with them, so that the gradient is itself differentiable (slower; rarely needed).
+// Backward is written on arrays, one pass over B x H. With create_graph it instead writes the
+// same gradient formulas with Tensor ops on activations that stay on the graph (lstm_gates
+// recomputes them from its saved inputs, gru_gates slices its saved workspace), so that the
+// gradient is itself differentiable (slower; rarely needed).
 // Passed around as a value (lstm_gates<double>), so as NOTE [ops as values] in math.hpp: the
 // template keeps the plain signature, and calls pick the overloads that take the location.
 template <class T>
