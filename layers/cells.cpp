@@ -1,5 +1,8 @@
 #include "layers/cells.hpp"
 
+#include <array>
+#include <utility>
+
 #include "autodiff/fused.hpp"
 #include "autodiff/ops.hpp"
 #include "layers/init.hpp"
@@ -21,6 +24,24 @@ Tensor<T> zeros(std::size_t rows, std::size_t cols) {
 template <class T>
 Tensor<T> parameter_of_shape(std::initializer_list<std::size_t> shape) {
   return Tensor<T>(Array<T>(xt::zeros<T>(Shape(shape))), true);
+}
+
+// weight_ih (rows, input_size), weight_hh (rows, recurrent_size) and, with bias, bias_ih and
+// bias_hh (rows): what every cell has first. Returned with their names in PyTorch's order, for
+// the cell to register (register_parameter is the cell's own).
+template <class T, class Cell>
+std::array<std::pair<const char*, Tensor<T>*>, 4> add_recurrent_weights(
+    Cell& cell, std::size_t rows, std::size_t input_size, std::size_t recurrent_size, bool bias) {
+  cell.weight_ih = parameter_of_shape<T>({rows, input_size});
+  cell.weight_hh = parameter_of_shape<T>({rows, recurrent_size});
+  if (bias) {
+    cell.bias_ih = parameter_of_shape<T>({rows});
+    cell.bias_hh = parameter_of_shape<T>({rows});
+  }
+  return {{{"weight_ih", &cell.weight_ih},
+           {"weight_hh", &cell.weight_hh},
+           {"bias_ih", &cell.bias_ih},
+           {"bias_hh", &cell.bias_hh}}};
 }
 
 void check_sizes(const std::string& layer, std::size_t input_size, std::size_t hidden_size) {
@@ -78,16 +99,8 @@ template <class T>
 RNNCell<T>::RNNCell(const RNNCellOptions& options, Generator& generator) : options_(options) {
   check_sizes(type_name(), options.input_size, options.hidden_size);
   const std::size_t H = options.hidden_size, D = options.input_size;
-  weight_ih = parameter_of_shape<T>({H, D});
-  weight_hh = parameter_of_shape<T>({H, H});
-  if (options.bias) {
-    bias_ih = parameter_of_shape<T>({H});
-    bias_hh = parameter_of_shape<T>({H});
-  }
-  this->register_parameter("weight_ih", weight_ih);
-  this->register_parameter("weight_hh", weight_hh);
-  this->register_parameter("bias_ih", bias_ih);
-  this->register_parameter("bias_hh", bias_hh);
+  for (auto [name, tensor] : add_recurrent_weights<T>(*this, H, D, H, options.bias))
+    this->register_parameter(name, *tensor);
   reset_parameters(generator);
 }
 
@@ -135,12 +148,8 @@ LSTMCell<T>::LSTMCell(const LSTMCellOptions& options, Generator& generator) : op
   for (double p : {options.input_dropout, options.hidden_dropout})
     if (!(p >= 0 && p < 1))
       throw Error("LSTMCell: dropout probability " + std::to_string(p) + " is not in [0, 1)");
-  weight_ih = parameter_of_shape<T>({4 * H, D});
-  weight_hh = parameter_of_shape<T>({4 * H, output_size()});
-  if (options.bias) {
-    bias_ih = parameter_of_shape<T>({4 * H});
-    bias_hh = parameter_of_shape<T>({4 * H});
-  }
+  for (auto [name, tensor] : add_recurrent_weights<T>(*this, 4 * H, D, output_size(), options.bias))
+    this->register_parameter(name, *tensor);
   if (options.peephole) {
     weight_ci = parameter_of_shape<T>({H});
     weight_cf = parameter_of_shape<T>({H});
@@ -152,10 +161,6 @@ LSTMCell<T>::LSTMCell(const LSTMCellOptions& options, Generator& generator) : op
     layer_norm_bias = parameter_of_shape<T>({4 * H});
   }
   // PyTorch's order (weight_ih, weight_hh, bias_ih, bias_hh, weight_hr), then the extras.
-  this->register_parameter("weight_ih", weight_ih);
-  this->register_parameter("weight_hh", weight_hh);
-  this->register_parameter("bias_ih", bias_ih);
-  this->register_parameter("bias_hh", bias_hh);
   this->register_parameter("weight_hr", weight_hr);
   this->register_parameter("weight_ci", weight_ci);
   this->register_parameter("weight_cf", weight_cf);
@@ -270,16 +275,8 @@ template <class T>
 GRUCell<T>::GRUCell(const GRUCellOptions& options, Generator& generator) : options_(options) {
   check_sizes(type_name(), options.input_size, options.hidden_size);
   const std::size_t H = options.hidden_size, D = options.input_size;
-  weight_ih = parameter_of_shape<T>({3 * H, D});
-  weight_hh = parameter_of_shape<T>({3 * H, H});
-  if (options.bias) {
-    bias_ih = parameter_of_shape<T>({3 * H});
-    bias_hh = parameter_of_shape<T>({3 * H});
-  }
-  this->register_parameter("weight_ih", weight_ih);
-  this->register_parameter("weight_hh", weight_hh);
-  this->register_parameter("bias_ih", bias_ih);
-  this->register_parameter("bias_hh", bias_hh);
+  for (auto [name, tensor] : add_recurrent_weights<T>(*this, 3 * H, D, H, options.bias))
+    this->register_parameter(name, *tensor);
   reset_parameters(generator);
 }
 
