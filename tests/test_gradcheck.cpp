@@ -11,22 +11,16 @@
 
 #include "autodiff/gradcheck.hpp"
 #include "autodiff/ops.hpp"
+#include "test_ops_support.hpp"
 
 using namespace tapegrad;
+using namespace tapegrad::testing;
 
 namespace {
 
 using Inputs = std::vector<Tensor<double>>;
 
 constexpr double kTolerance = 1e-8;
-
-Array<double> uniform(const Shape& shape, std::uint64_t seed, double lo = -1, double hi = 1) {
-  std::mt19937_64 engine(seed);
-  std::uniform_real_distribution<double> distribution(lo, hi);
-  Array<double> values = Array<double>::from_shape(shape);
-  for (auto& v : values) v = distribution(engine);
-  return values;
-}
 
 // A user's op: y = x^2 w, with w broadcast against x. The backward is written with Tensor ops,
 // so it can be differentiated again, and leaves w's gradient in the broadcast shape for the

@@ -12,8 +12,10 @@
 
 #include "autodiff/gradcheck.hpp"
 #include "autodiff/ops.hpp"
+#include "test_ops_support.hpp"
 
 using namespace tapegrad;
+using namespace tapegrad::testing;
 
 namespace {
 
@@ -22,15 +24,6 @@ using Inputs = std::vector<Tensor<double>>;
 // Every case reaches 1e-9 or better (the 6-point stencil's truncation error is O(h^6)); the
 // margin absorbs rounding, which grows with the number of summed terms.
 constexpr double kTolerance = 1e-8;
-
-// Uniform in [lo, hi): a fixed stream per seed, so every run checks the same points.
-Array<double> uniform(const Shape& shape, std::uint64_t seed, double lo = -1, double hi = 1) {
-  std::mt19937_64 engine(seed);
-  std::uniform_real_distribution<double> distribution(lo, hi);
-  Array<double> values = Array<double>::from_shape(shape);
-  for (auto& v : values) v = distribution(engine);
-  return values;
-}
 
 // Magnitudes in [0.2, 1) with alternating signs: both sides of a kink at 0, none near it
 // (the finite-difference stencil reaches 3 steps, 0.003, from each point).

@@ -9,20 +9,12 @@
 #include <vector>
 
 #include "autodiff/ops.hpp"
+#include "test_ops_support.hpp"
 
 using namespace tapegrad;
+using namespace tapegrad::testing;
 
 namespace {
-
-Tensor<double> leaf(Array<double> value) { return Tensor<double>(std::move(value), true); }
-
-Array<double> uniform(const Shape& shape, std::uint64_t seed, double lo = -1, double hi = 1) {
-  std::mt19937_64 engine(seed);
-  std::uniform_real_distribution<double> distribution(lo, hi);
-  Array<double> values = Array<double>::from_shape(shape);
-  for (auto& v : values) v = distribution(engine);
-  return values;
-}
 
 // An (n,1) column: a braced {{1}, {2}} is ambiguous between a matrix and a list of scalars.
 Array<double> column_of(std::initializer_list<double> values) {

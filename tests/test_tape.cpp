@@ -4,12 +4,12 @@
 #include <string>
 
 #include "autodiff/ops.hpp"
+#include "test_ops_support.hpp"
 
 using namespace tapegrad;
+using namespace tapegrad::testing;
 
 namespace {
-Tensor<double> leaf(Array<double> value) { return Tensor<double>(std::move(value), true); }
-
 // Resident set size in bytes, from /proc.
 std::size_t resident_bytes() {
   std::ifstream statm("/proc/self/statm");

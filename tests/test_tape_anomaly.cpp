@@ -11,13 +11,13 @@
 #include <thread>
 
 #include "autodiff/ops.hpp"
+#include "test_ops_support.hpp"
 
 using namespace tapegrad;
+using namespace tapegrad::testing;
 
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-Tensor<double> leaf(Array<double> value) { return Tensor<double>(std::move(value), true); }
 
 // The message of the AnomalyError `run` throws, or a note that it threw none.
 std::string anomaly_of(const std::function<void()>& run) {

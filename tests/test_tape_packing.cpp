@@ -59,8 +59,7 @@ TEST_CASE("packed products add to gradients gathered the ordinary way") {
   // w also reaches the loss directly: its gradient 2w is added before the packs are multiplied.
   Tensor<double> loss = products.loss() + sum(products.weight * products.weight);
   loss.backward();
-  check_close(products.weight.grad().value(),
-              products.expected + 2.0 * products.weight.value());
+  check_close(products.weight.grad().value(), products.expected + 2.0 * products.weight.value());
 }
 
 TEST_CASE("grad() returns the packed sum") {
