@@ -10,6 +10,21 @@ namespace tapegrad {
 namespace {
 
 constexpr std::size_t kAlignment = 64;
+
+// Under AddressSanitizer a freed block goes straight back to the system, so that ASan's
+// quarantine reports a use after free of tensor storage; the cache would hand the block to the
+// next tensor of its size and hide it. The counters still count what is held.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kCacheBlocks = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kCacheBlocks = false;
+#else
+constexpr bool kCacheBlocks = true;
+#endif
+#else
+constexpr bool kCacheBlocks = true;
+#endif
 constexpr std::size_t kClasses = 4 * 58 + 1;
 
 // Class 0 holds blocks of up to 64 bytes; above that, four classes per power of two.
@@ -78,10 +93,14 @@ void pool_deallocate(void* block, std::size_t bytes) noexcept {
   const std::size_t cls = size_class(bytes);
   if (!Cache::destroyed) {
     try {
-      cache().free_blocks[cls].push_back(block);
-      return;
+      if (kCacheBlocks) {
+        cache().free_blocks[cls].push_back(block);
+        return;
+      }
     } catch (...) {  // no room to cache it: give it back instead
     }
+    Cache& c = cache();
+    c.reserved -= std::min(c.reserved, class_bytes(cls));
   }
   ::operator delete(block, std::align_val_t(kAlignment));
 }
