@@ -1,6 +1,6 @@
-// What every example's main does around its work: parse the flags with CLI11 (its own message
-// and exit code for bad flags), run, and turn any exception into one line on stderr and exit
-// status 1, never a crash.
+// What every example's main does around its work: parse the flags with CLI11 (its message and
+// exit code for bad flags, on one line like every other error), run, and turn any exception
+// into one line on stderr and exit status 1, never a crash.
 #pragma once
 
 #include <unistd.h>
@@ -18,6 +18,10 @@
 
 template <class Run>
 int run_cli(const char* program, CLI::App& app, int argc, char** argv, Run&& run) {
+  // CLI11's own failure message adds a second line ("Run with --help ...").
+  app.failure_message([program](const CLI::App*, const CLI::Error& e) {
+    return std::string(program) + ": " + e.what() + " (--help lists the flags)\n";
+  });
   try {
     try {
       app.parse(argc, argv);
