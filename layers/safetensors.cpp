@@ -298,18 +298,31 @@ SafetensorsFile<T> read_safetensors(std::istream& in, const std::string& path) {
     entries.push_back(std::move(entry));
   }
   // In order of their start, each non-empty range must begin at or after the furthest end of
-  // the ones before it (not only the one just before: an empty tensor in between hides nothing).
+  // the ones before it (not only the one just before: an empty tensor in between hides nothing),
+  // and exactly there: the format wants the data fully indexed, so that no bytes that belong to
+  // no tensor (a gap, a tail) can carry something else.
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
   });
   const Entry* furthest = nullptr;
+  auto unindexed = [&](std::uint64_t from, std::uint64_t to) {
+    return "bytes [" + std::to_string(from) + ", " + std::to_string(to) +
+           ") of the data belong to no tensor";
+  };
   for (const Entry& entry : entries) {
     if (entry.begin == entry.end) continue;
-    if (furthest && entry.begin < furthest->end)
+    const std::uint64_t covered = furthest ? furthest->end : 0;
+    if (entry.begin < covered)
       throw file_error(path, "tensor " + in_quotes(entry.name) + " overlaps tensor " +
                                  in_quotes(furthest->name) + " in the data");
-    if (!furthest || entry.end > furthest->end) furthest = &entry;
+    if (entry.begin > covered)
+      throw file_error(path, unindexed(covered, entry.begin) + " (before tensor " +
+                                 in_quotes(entry.name) + ")");
+    furthest = &entry;
   }
+  const std::uint64_t covered = furthest ? furthest->end : 0;
+  if (covered < data_size)
+    throw file_error(path, unindexed(covered, data_size) + " (after the last tensor)");
 
   const std::uint64_t data_start = 8 + header_size;
   std::vector<char> bytes;

@@ -17,7 +17,8 @@
 //
 // Reading validates everything before returning: the header length against the file size
 // (at most 100 MB), well-formed JSON nested at most 64 deep, unique tensor names, known dtypes,
-// shapes whose byte size equals the tensor's range, ranges inside the data and not overlapping.
+// shapes whose byte size equals the tensor's range, ranges inside the data, not
+// overlapping and covering it with no gap (the format's rule: no bytes that belong to no tensor).
 // Each violation is an Error that names the file and, where there is one, the tensor; nothing
 // else is thrown for any input (tests/fuzz/ fuzzes this).
 #pragma once

@@ -1,6 +1,7 @@
 // The loader's hardening list (issue #7), each item with its exact message: header length
 // bounds, well-formed and shallow JSON, dtype and shape against the byte range, ranges inside
-// the file and not overlapping, unique names, every model parameter present with its shape.
+// the file, not overlapping and leaving no gap, unique names, every model parameter present
+// with its shape.
 // test_safetensors.cpp checks the same errors by their distinctive part; here the whole message
 // is pinned, so a message that stops naming the file or the tensor fails.
 #include <doctest/doctest.h>
@@ -139,7 +140,7 @@ TEST_CASE("safetensors hardening: dtype and shape agree with the byte range") {
   CHECK(load_safetensors<float>(path).find("a")->shape() == Shape{0, 1048576, 1048576});
 }
 
-TEST_CASE("safetensors hardening: ranges lie inside the data and do not overlap") {
+TEST_CASE("safetensors hardening: ranges lie inside the data, do not overlap and leave no gap") {
   TempFile file;
   const std::string& path = file.path;
   const std::string p = "safetensors " + path + ": ";
@@ -181,6 +182,15 @@ TEST_CASE("safetensors hardening: ranges lie inside the data and do not overlap"
   // An empty tensor between two overlapping ones hides nothing.
   write_raw(path, object({f32("a", 0, 16), f32("e", 4, 4), f32("b", 8, 12)}), 16);
   CHECK(load_error() == p + "tensor 'b' overlaps tensor 'a' in the data");
+  // The data must be indexed in full: no gap before, between or after the tensors.
+  write_raw(path, object({f32("a", 0, 8), f32("b", 12, 16)}), 16);
+  CHECK(load_error() == p + "bytes [8, 12) of the data belong to no tensor (before tensor 'b')");
+  write_raw(path, object({f32("a", 4, 12)}), 12);
+  CHECK(load_error() == p + "bytes [0, 4) of the data belong to no tensor (before tensor 'a')");
+  write_raw(path, object({f32("a", 0, 8)}), 10);
+  CHECK(load_error() == p + "bytes [8, 10) of the data belong to no tensor (after the last tensor)");
+  write_raw(path, object({f32("e", 0, 0)}), 4);
+  CHECK(load_error() == p + "bytes [0, 4) of the data belong to no tensor (after the last tensor)");
   // Adjacent ranges and empty tensors anywhere are fine.
   write_raw(path, object({f32("a", 0, 8), f32("e", 4, 4), f32("b", 8, 12)}), 12);
   const SafetensorsFile<float> loaded = load_safetensors<float>(path);
