@@ -47,6 +47,10 @@ void gemm(const Array<T>& a, bool ta, const Array<T>& b, bool tb, Array<T>& c, T
       c *= beta;
     return;
   }
+  if constexpr (std::is_same_v<T, float>)
+    if (!ta && alpha == 1.0f &&
+        detail::gemm_few_rows(m, n, k, a.data(), b.data(), tb, c.data(), beta))
+      return;
   const auto trans_a = ta ? CblasTrans : CblasNoTrans, trans_b = tb ? CblasTrans : CblasNoTrans;
   const int lda = static_cast<int>(a.shape()[1]), ldb = static_cast<int>(b.shape()[1]);
   if constexpr (std::is_same_v<T, float>)

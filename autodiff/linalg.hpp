@@ -41,6 +41,17 @@ template <class T, std::same_as<Shape> S> Tensor<T> reshape(const Tensor<T>& x, 
 template <class T>
 void gemm(const Array<T>& a, bool transpose_a, const Array<T>& b, bool transpose_b, Array<T>& c,
           T alpha = T(1), T beta = T(0));
+namespace detail {
+// c = a · op(b) + beta · c in float with AVX-512 for a of kMinRows to kMaxRows rows and b of
+// at most kMaxWeightBytes, beta 0 or 1
+// (NOTE [few-row GEMM], autodiff/gemm_rows.cpp); false where it does not apply or was not
+// built, and then nothing was written. All row-major and contiguous: a (m, k), b (k, n) or
+// with transpose_b (n, k), c (m, n).
+inline constexpr std::size_t kMinRows = 8, kMaxRows = 64, kMaxWeightBytes = std::size_t{1} << 20;
+bool gemm_few_rows(std::size_t m, std::size_t n, std::size_t k, const float* a, const float* b,
+                   bool transpose_b, float* c, float beta);
+}  // namespace detail
+
 // c = a[:rows]^T · b[:rows] + beta · c over the first `rows` rows of a (R, M) and b (R, N), with c
 // already (M, N): products packed by rows (NOTE [packing weight gradients]).
 template <class T>
