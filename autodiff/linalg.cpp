@@ -26,6 +26,18 @@ void check_matmul(const Shape& a, bool ta, const Shape& b, bool tb, const char* 
                 ": inner dimensions " + std::to_string(inner_a) + " and " +
                 std::to_string(inner_b) + " differ");
 }
+// Row-major c = alpha · op(a) · op(b) + beta · c on raw storage, by the BLAS of T.
+template <class T>
+void blas_gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
+               std::size_t lda, const T* b, std::size_t ldb, T beta, T* c) {
+  const auto trans_a = ta ? CblasTrans : CblasNoTrans, trans_b = tb ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>)
+    cblas_sgemm(CblasRowMajor, trans_a, trans_b, int(m), int(n), int(k), alpha, a, int(lda), b,
+                int(ldb), beta, c, int(n));
+  else
+    cblas_dgemm(CblasRowMajor, trans_a, trans_b, int(m), int(n), int(k), alpha, a, int(lda), b,
+                int(ldb), beta, c, int(n));
+}
 }  // namespace
 
 template <class T>
@@ -51,14 +63,7 @@ void gemm(const Array<T>& a, bool ta, const Array<T>& b, bool tb, Array<T>& c, T
     if (!ta && alpha == 1.0f &&
         detail::gemm_few_rows(m, n, k, a.data(), b.data(), tb, c.data(), beta))
       return;
-  const auto trans_a = ta ? CblasTrans : CblasNoTrans, trans_b = tb ? CblasTrans : CblasNoTrans;
-  const int lda = static_cast<int>(a.shape()[1]), ldb = static_cast<int>(b.shape()[1]);
-  if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, trans_a, trans_b, int(m), int(n), int(k), alpha, a.data(), lda,
-                b.data(), ldb, beta, c.data(), int(n));
-  else
-    cblas_dgemm(CblasRowMajor, trans_a, trans_b, int(m), int(n), int(k), alpha, a.data(), lda,
-                b.data(), ldb, beta, c.data(), int(n));
+  blas_gemm(ta, tb, m, n, k, alpha, a.data(), a.shape()[1], b.data(), b.shape()[1], beta, c.data());
 }
 
 template <class T>
@@ -75,12 +80,7 @@ void gemm_leading_rows(const Array<T>& a, const Array<T>& b, std::size_t rows, A
     c *= beta;
     return;
   }
-  if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(m), int(n), int(rows), 1.0f,
-                a.data(), int(m), b.data(), int(n), beta, c.data(), int(n));
-  else
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(m), int(n), int(rows), 1.0,
-                a.data(), int(m), b.data(), int(n), beta, c.data(), int(n));
+  blas_gemm(true, false, m, n, rows, T(1), a.data(), m, b.data(), n, beta, c.data());
 }
 
 namespace {

@@ -283,18 +283,26 @@ namespace {
 // Products with fewer rows than this are packed (NOTE [packing weight gradients]): 256 rows is
 // where OpenBLAS's sgemm reaches its full rate on these shapes.
 constexpr std::size_t kPackRows = 256;
+
+// A gathered gradient this pass may change in place: nothing else holds it, nothing recorded it.
+template <class T>
+bool owned_by_pass(const Tensor<T>& sum) {
+  return sum && sum.shared().use_count() == 1 && sum.is_leaf() && !sum.requires_grad();
+}
 }  // namespace
 
 template <class T>
 void Tape::accumulate_product(std::uint32_t slot, const Array<T>& a, bool transpose_a,
                               const Array<T>& b, bool transpose_b, const char* op) {
-  if (transpose_a && !transpose_b && slots<T>()[slot].leaf && !grad_enabled() &&
-      a.dimension() == 2 && b.dimension() == 2 && a.shape()[0] == b.shape()[0] &&
-      a.shape()[0] > 0 && 2 * a.shape()[0] <= kPackRows && a.shape()[1] > 0 && b.shape()[1] > 0)
+  // Packed: a^T b with few rows, into a leaf's gradient of exactly the product's shape.
+  const detail::Slot<T>& target = slots<T>()[slot];
+  if (transpose_a && !transpose_b && target.leaf && !grad_enabled() && a.dimension() == 2 &&
+      b.dimension() == 2 && a.shape()[0] == b.shape()[0] && a.shape()[0] > 0 &&
+      2 * a.shape()[0] <= kPackRows && target.shape == Shape{a.shape()[1], b.shape()[1]} &&
+      a.size() > 0 && b.size() > 0)
     return pack_product(slot, a, b, op);
   Tensor<T>& sum = slots<T>()[slot].grad;
-  const bool owned = sum && sum.shared().use_count() == 1 && sum.is_leaf() && !sum.requires_grad();
-  if (owned && !grad_enabled()) {
+  if (owned_by_pass(sum) && !grad_enabled()) {
     gemm(a, transpose_a, b, transpose_b, sum.var().value, T(1), T(1));
     return;
   }
@@ -314,10 +322,6 @@ void Tape::pack_product(std::uint32_t slot, const Array<T>& a, const Array<T>& b
     pack->a = Array<T>::from_shape({kPackRows, a.shape()[1]});
     pack->b = Array<T>::from_shape({kPackRows, b.shape()[1]});
   }
-  if (pack->a.shape()[1] != a.shape()[1] || pack->b.shape()[1] != b.shape()[1])
-    throw Error(std::string(op) + " backward: product " + shape_str(a.shape()) + "^T x " +
-                shape_str(b.shape()) + " for a gradient gathered from " +
-                shape_str(pack->a.shape()) + "^T x " + shape_str(pack->b.shape()) + " rows");
   const std::size_t rows = a.shape()[0];
   if (pack->rows + rows > kPackRows) flush(*pack);
   std::copy_n(a.data(), a.size(), pack->a.data() + pack->rows * a.shape()[1]);
@@ -328,13 +332,11 @@ void Tape::pack_product(std::uint32_t slot, const Array<T>& a, const Array<T>& b
 template <class T>
 void Tape::flush(PackedProducts<T>& pack) {
   if (pack.rows == 0) return;
-  const Shape shape{pack.a.shape()[1], pack.b.shape()[1]};
   Tensor<T>& sum = slots<T>()[pack.slot].grad;
-  const bool owned = sum && sum.shared().use_count() == 1 && sum.is_leaf() && !sum.requires_grad();
-  if (owned && sum.shape() == shape) {
+  if (owned_by_pass(sum)) {  // of the slot's shape, which is the product's
     gemm_leading_rows(pack.a, pack.b, pack.rows, sum.var().value, T(1));
   } else {
-    Array<T> product = Array<T>::from_shape(shape);
+    Array<T> product = Array<T>::from_shape({pack.a.shape()[1], pack.b.shape()[1]});
     gemm_leading_rows(pack.a, pack.b, pack.rows, product, T(0));
     accumulate(pack.slot, Tensor<T>(std::move(product)), pack.op);
   }
