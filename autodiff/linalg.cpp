@@ -84,6 +84,15 @@ void gemm_leading_rows(const Array<T>& a, const Array<T>& b, std::size_t rows, A
 }
 
 namespace {
+// c = op(a) · op(b) + beta · c for tensors: from b's packed panels where b is a float weight
+// (NOTE [packed weights]), else by gemm.
+template <class T>
+void product(const Array<T>& a, bool ta, const Tensor<T>& b, bool tb, Array<T>& c, T beta) {
+  if constexpr (std::is_same_v<T, float>)
+    if (!ta && detail::gemm_packed_weight(a, b, tb, c, beta)) return;
+  gemm(a, ta, b.value(), tb, c, T(1), beta);
+}
+
 // C = op(A)·op(B):  dA = g·op(B)^T (or its transpose),  dB = op(A)^T·g (or its transpose).
 // First order goes through the sink (NOTE [accumulating products]); with create_graph the
 // gradients are products on the tape.
@@ -97,11 +106,20 @@ std::array<Tensor<T>, 2> matmul_backward(const Tensor<T>& g, const Tensor<T>& a,
     if (needs[1]) db = tb ? matmul(g, a, true, ta) : matmul(a, g, !ta, false);
     return {da, db};
   }
+  Tensor<T> da;
   if (needs[0]) {
-    if (ta)
+    if (ta) {
       sink.add_product(0, b.value(), tb, g.value(), true);
-    else
+    } else if constexpr (std::is_same_v<T, float>) {
+      // From the weight's other packed orientation (NOTE [packed weights]): g·W_hh for h.
+      Array<T> packed;
+      if (detail::gemm_packed_weight(g.value(), b, !tb, packed, T(0)))
+        da = Tensor<T>(std::move(packed));
+      else
+        sink.add_product(0, g.value(), false, b.value(), !tb);
+    } else {
       sink.add_product(0, g.value(), false, b.value(), !tb);
+    }
   }
   if (needs[1]) {
     if (tb)
@@ -109,7 +127,7 @@ std::array<Tensor<T>, 2> matmul_backward(const Tensor<T>& g, const Tensor<T>& a,
     else
       sink.add_product(1, a.value(), !ta, g.value(), false);
   }
-  return {};
+  return {da, Tensor<T>()};
 }
 
 // addmm's inputs a and b are its inputs 1 and 2: matmul_backward's 0 and 1.
@@ -127,9 +145,9 @@ template <class T>
 Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool ta, bool tb,
                  std::source_location location) {
   check_matmul(a.shape(), ta, b.shape(), tb, "matmul");
-  Array<T> product;
-  gemm(a.value(), ta, b.value(), tb, product);
-  Tensor<T> out(std::move(product));
+  Array<T> result;
+  product(a.value(), ta, b, tb, result, T(0));
+  Tensor<T> out(std::move(result));
   Tensor<T> saved_a = b.requires_grad() ? a : Tensor<T>();
   Tensor<T> saved_b = a.requires_grad() ? b : Tensor<T>();
   return record(
@@ -158,7 +176,7 @@ Tensor<T> addmm(const Tensor<T>& c, const Tensor<T>& a, const Tensor<T>& b, bool
   } else {
     sum = xt::broadcast(c.value(), shape);
   }
-  gemm(a.value(), ta, b.value(), tb, sum, T(1), T(1));
+  product(a.value(), ta, b, tb, sum, T(1));
   Tensor<T> out(std::move(sum));
   Tensor<T> saved_a = b.requires_grad() ? a : Tensor<T>();
   Tensor<T> saved_b = a.requires_grad() ? b : Tensor<T>();

@@ -50,6 +50,15 @@ namespace detail {
 inline constexpr std::size_t kMinRows = 8, kMaxRows = 64, kMaxWeightBytes = std::size_t{1} << 20;
 bool gemm_few_rows(std::size_t m, std::size_t n, std::size_t k, const float* a, const float* b,
                    bool transpose_b, float* c, float beta);
+// c = a · op(b) + beta · c, as above but with b a float leaf whose panels are packed once per
+// version and tape epoch (NOTE [packed weights], autodiff/gemm_rows.cpp); c is resized when beta
+// is 0. False where it does not apply, and then nothing was written.
+inline constexpr std::size_t kMinPackedRows = 1, kPackedWeights = 16,
+                             kMaxPackedBytes = std::size_t{16} << 20;
+bool gemm_packed_weight(const Array<float>& a, const Tensor<float>& b, bool transpose_b,
+                        Array<float>& c, float beta);
+// How many times this thread has packed a weight (for tests).
+std::uint64_t packed_weight_packs();
 }  // namespace detail
 
 // c = a[:rows]^T · b[:rows] + beta · c over the first `rows` rows of a (R, M) and b (R, N), with c

@@ -43,6 +43,9 @@ struct Variable {
   std::shared_ptr<Variable<T>> grad;  // leaves only
   bool requires_grad = false;
   bool is_leaf = true;
+  // Counts the in-place edits handed out by Tensor::mutable_value: what was derived from the
+  // value and kept (NOTE [packed weights], autodiff/gemm_rows.cpp) is valid for one version.
+  std::uint64_t version = 0;
   // Where this tensor's gradient is gathered during backward: a slot of `tape`, valid while the
   // tape is still at `epoch` (every reset starts a new, globally unique epoch).
   Tape* tape = nullptr;
@@ -97,9 +100,11 @@ class Tensor {
 
   const Array<T>& value() const { return checked().value; }
   // For optimizers and initialisers: in-place edits of a leaf. Editing an op's result would
-  // silently change what its consumers saved for backward, so that is refused.
+  // silently change what its consumers saved for backward, so that is refused. Each call starts
+  // a new version of the value: call it again for an edit made after ops have read the value.
   Array<T>& mutable_value() {
     if (!checked().is_leaf) throw Error("mutable_value: only a leaf tensor can be edited in place");
+    ++var_->version;
     return var_->value;
   }
   const Shape& shape() const { return value().shape(); }

@@ -74,11 +74,14 @@ TEST_CASE("the few-row path takes exactly the products it is for") {
   const char* setting = std::getenv("TAPEGRAD_FEW_ROW_GEMM");
   const bool switched_off = setting && std::string(setting) == "0";
 #if defined(__AVX512F__)
-  CHECK(detail::gemm_few_rows(16, 40, 8, a.data(), b.data(), false, c.data(), 0.0f) ==
-        !switched_off);
+  const bool expected = !switched_off;
 #else
-  CHECK_FALSE(detail::gemm_few_rows(16, 40, 8, a.data(), b.data(), false, c.data(), 0.0f));
+  const bool expected = false;
 #endif
+  CHECK(detail::gemm_few_rows(16, 40, 8, a.data(), b.data(), false, c.data(), 0.0f) == expected);
+  // The packed weights (NOTE [packed weights]) follow the same switch.
+  Array<float> c_packed;
+  CHECK(detail::gemm_packed_weight(a, Tensor<float>(b), false, c_packed, 0.0f) == expected);
   CHECK_FALSE(detail::gemm_few_rows(65, 40, 8, a.data(), b.data(), false, c.data(), 0.0f));
   CHECK_FALSE(detail::gemm_few_rows(7, 40, 8, a.data(), b.data(), false, c.data(), 0.0f));
   const Array<float> big = random_float({512, 1024}, 3);  // 2 MiB
