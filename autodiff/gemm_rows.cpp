@@ -125,7 +125,7 @@ struct PackedWeight {
   std::weak_ptr<Variable<float>> source;  // weak: a dead tensor is never matched again
   bool transposed = false;
   std::uint64_t version = 0, epoch = 0, last_use = 0;
-  Array<float> panels;
+  Array<float> panels = Array<float>::from_shape({0});  // (a default Array is 0-d: one float)
 };
 struct PackedWeights {
   std::array<PackedWeight, kPackedWeights> entries;
@@ -145,21 +145,19 @@ bool same_tensor(const std::weak_ptr<Variable<float>>& entry,
 const float* weight_panels(const Tensor<float>& b, bool transpose_b, std::size_t n, std::size_t k) {
   PackedWeights& cache = packed_weights();
   const std::uint64_t version = b.var().version, epoch = Tape::current().epoch();
-  PackedWeight* entry = nullptr;
-  for (PackedWeight& candidate : cache.entries)
+  PackedWeight *entry = nullptr, *free = nullptr, *oldest = &cache.entries[0];
+  for (PackedWeight& candidate : cache.entries) {
     if (candidate.transposed == transpose_b && same_tensor(candidate.source, b.shared())) {
       entry = &candidate;
-      break;
+    } else if (candidate.source.expired()) {
+      if (candidate.panels.size() != 0) candidate.panels = Array<float>::from_shape({0});  // gone
+      free = &candidate;
+    } else if (candidate.last_use < oldest->last_use) {
+      oldest = &candidate;
     }
-  if (!entry) {  // a free entry, or the least recently used one
-    entry = &cache.entries[0];
-    for (PackedWeight& candidate : cache.entries) {
-      if (candidate.source.expired()) {
-        entry = &candidate;
-        break;
-      }
-      if (candidate.last_use < entry->last_use) entry = &candidate;
-    }
+  }
+  if (!entry) {
+    entry = free ? free : oldest;
     entry->source = b.shared();
     entry->transposed = transpose_b;
     entry->epoch = epoch + 1;  // not packed yet
@@ -208,6 +206,11 @@ bool gemm_packed_weight(const Array<float>& a, const Tensor<float>& b, bool tran
 }
 
 std::uint64_t packed_weight_packs() { return packed_weights().packs; }
+std::size_t packed_weight_bytes() {
+  std::size_t bytes = 0;
+  for (const PackedWeight& entry : packed_weights().entries) bytes += entry.panels.size();
+  return bytes * sizeof(float);
+}
 
 #else
 bool gemm_few_rows(std::size_t, std::size_t, std::size_t, const float*, const float*, bool, float*,
@@ -218,6 +221,7 @@ bool gemm_packed_weight(const Array<float>&, const Tensor<float>&, bool, Array<f
   return false;
 }
 std::uint64_t packed_weight_packs() { return 0; }
+std::size_t packed_weight_bytes() { return 0; }
 #endif
 
 }  // namespace tapegrad::detail

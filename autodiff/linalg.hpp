@@ -57,8 +57,10 @@ inline constexpr std::size_t kMinPackedRows = 1, kPackedWeights = 16,
                              kMaxPackedBytes = std::size_t{16} << 20;
 bool gemm_packed_weight(const Array<float>& a, const Tensor<float>& b, bool transpose_b,
                         Array<float>& c, float beta);
-// How many times this thread has packed a weight (for tests).
+// How many times this thread has packed a weight, and the bytes its packed copies hold now. A
+// copy whose tensor is gone is let go at the thread's next packed product.
 std::uint64_t packed_weight_packs();
+std::size_t packed_weight_bytes();
 }  // namespace detail
 
 // c = a[:rows]^T · b[:rows] + beta · c over the first `rows` rows of a (R, M) and b (R, N), with c

@@ -124,6 +124,21 @@ TEST_CASE("a packed weight never outlives the value it was made from") {
     for (Tensor<float>& w : weights) w.mutable_value() -= 0.5f;
     for (const Tensor<float>& w : weights) check_product(w);
   }
+  SUBCASE("the copy of a dead weight is let go at the next packed product") {
+    {
+      Tensor<float> w(random_float({40, 24}, 7), true);
+      check_product(w);
+    }
+    tape().reset();  // the recorded products held their weights
+    Tensor<float> small(random_float({8, 24}, 8), true);
+    check_product(small);
+#if defined(__AVX512F__)
+    // Only the live weight's copy is left: one panel of 32 columns over k = 24.
+    CHECK(detail::packed_weight_bytes() == 24 * 32 * sizeof(float));
+#else
+    CHECK(detail::packed_weight_bytes() == 0);
+#endif
+  }
   SUBCASE("a result is not packed") {
     Tensor<float> w(random_float({40, 24}, 6), true);
     const std::uint64_t before = detail::packed_weight_packs();
