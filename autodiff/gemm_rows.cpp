@@ -7,7 +7,9 @@
 // instead: op(B) is copied into panels of 32 columns (K x 32, zero-padded), and blocks of up to
 // 8 rows x 32 columns are accumulated in 16 registers over all of K. bench/step_gemm measured
 // 0.57–0.86x OpenBLAS's time on the step shapes with the copy made at every call, and
-// 0.37–0.55x with the weight packed once.
+// 0.37–0.55x with the weight packed once. The weight gradients gathered over 256 stacked rows
+// (NOTE [packing weight gradients], autodiff/tape.hpp) take the same kernel: Aᵀ·B with B packed
+// into panels and eight columns of A copied into rows at a time (gemm_transposed_rows).
 //
 // NOTE [packed weights]
 // A weight is the same at every step of a sequence, forward and backward, so when op(B) is a
@@ -205,6 +207,28 @@ bool gemm_packed_weight(const Array<float>& a, const Tensor<float>& b, bool tran
   return true;
 }
 
+bool gemm_transposed_rows(std::size_t rows, std::size_t m, std::size_t n, const float* a,
+                          const float* b, float* c, float beta) {
+  if (!enabled() || rows == 0 || (beta != 0.0f && beta != 1.0f)) return false;
+  // Read in place, the columns of A and the rows of B sit 4·m and 4·n bytes apart, and a step
+  // over K hits the same few L1 sets (slower than OpenBLAS when tried). Packed, B's panels stay
+  // in L2 for the whole product and eight columns of A, copied as eight rows, in L1.
+  Array<float> panels = Array<float>::from_shape({panels_size(n, rows)});
+  pack_panels(n, rows, b, false, panels.data());
+  Array<float> strip = Array<float>::from_shape({8 * rows});
+  for (std::size_t row = 0; row < m; row += 8) {
+    const std::size_t count = std::min<std::size_t>(8, m - row);
+    for (std::size_t kk = 0; kk < rows; ++kk)
+      for (std::size_t r = 0; r < count; ++r) strip(r * rows + kk) = a[kk * m + row + r];
+    for (std::size_t p = 0; p * kPanel < n; ++p) {
+      const std::size_t first = p * kPanel;
+      kBlocks[count](strip.data(), rows, panels.data() + p * rows * kPanel, rows,
+                     c + row * n + first, n, std::min(kPanel, n - first), beta != 0.0f);
+    }
+  }
+  return true;
+}
+
 std::uint64_t packed_weight_packs() { return packed_weights().packs; }
 std::size_t packed_weight_bytes() {
   std::size_t bytes = 0;
@@ -218,6 +242,10 @@ bool gemm_few_rows(std::size_t, std::size_t, std::size_t, const float*, const fl
   return false;
 }
 bool gemm_packed_weight(const Array<float>&, const Tensor<float>&, bool, Array<float>&, float) {
+  return false;
+}
+bool gemm_transposed_rows(std::size_t, std::size_t, std::size_t, const float*, const float*, float*,
+                          float) {
   return false;
 }
 std::uint64_t packed_weight_packs() { return 0; }

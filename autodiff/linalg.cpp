@@ -80,6 +80,8 @@ void gemm_leading_rows(const Array<T>& a, const Array<T>& b, std::size_t rows, A
     c *= beta;
     return;
   }
+  if constexpr (std::is_same_v<T, float>)
+    if (detail::gemm_transposed_rows(rows, m, n, a.data(), b.data(), c.data(), beta)) return;
   blas_gemm(true, false, m, n, rows, T(1), a.data(), m, b.data(), n, beta, c.data());
 }
 

@@ -57,6 +57,11 @@ inline constexpr std::size_t kMinPackedRows = 1, kPackedWeights = 16,
                              kMaxPackedBytes = std::size_t{16} << 20;
 bool gemm_packed_weight(const Array<float>& a, const Tensor<float>& b, bool transpose_b,
                         Array<float>& c, float beta);
+// c (m, n) = a[:rows]ᵀ · b[:rows] + beta · c in float with AVX-512, for a (·, m) and b (·, n),
+// beta 0 or 1 (NOTE [few-row GEMM]): a weight gradient over stacked steps. False where it does
+// not apply or was not built.
+bool gemm_transposed_rows(std::size_t rows, std::size_t m, std::size_t n, const float* a,
+                          const float* b, float* c, float beta);
 // How many times this thread has packed a weight, and the bytes its packed copies hold now. A
 // copy whose tensor is gone is let go at the thread's next packed product.
 std::uint64_t packed_weight_packs();
@@ -64,7 +69,8 @@ std::size_t packed_weight_bytes();
 }  // namespace detail
 
 // c = a[:rows]^T · b[:rows] + beta · c over the first `rows` rows of a (R, M) and b (R, N), with c
-// already (M, N): products packed by rows (NOTE [packing weight gradients]).
+// already (M, N): products packed by rows (NOTE [packing weight gradients]). Float goes to
+// detail::gemm_transposed_rows where it applies, else BLAS.
 template <class T>
 void gemm_leading_rows(const Array<T>& a, const Array<T>& b, std::size_t rows, Array<T>& c, T beta);
 

@@ -8,6 +8,8 @@
 #include <limits>
 #include <string>
 
+#include <xtensor/xview.hpp>
+
 #include "autodiff/ops.hpp"
 #include "test_ops_support.hpp"
 
@@ -32,10 +34,6 @@ Array<double> reference(const Array<float>& a, const Array<float>& b, bool trans
   return out;
 }
 
-Array<float> random_float(const Shape& shape, std::uint64_t seed) {
-  return xt::cast<float>(uniform(shape, seed));
-}
-
 }  // namespace
 
 TEST_CASE("float gemm equals a float64 reference around the few-row path's blocks and limits") {
@@ -50,26 +48,50 @@ TEST_CASE("float gemm equals a float64 reference around the few-row path's block
             CAPTURE(k);
             CAPTURE(transpose_b);
             CAPTURE(beta);
-            const Array<float> a = random_float({m, k}, ++seed);
-            const Array<float> b = random_float(transpose_b ? Shape{n, k} : Shape{k, n}, ++seed);
-            Array<float> c = random_float({m, n}, ++seed);
+            const Array<float> a = uniform_float({m, k}, ++seed);
+            const Array<float> b = uniform_float(transpose_b ? Shape{n, k} : Shape{k, n}, ++seed);
+            Array<float> c = uniform_float({m, n}, ++seed);
             const Array<float> c_before = c;
             // With beta = 0, c's old values must not be read: make them NaN.
             if (beta == 0.0f) c.fill(std::numeric_limits<float>::quiet_NaN());
             gemm(a, false, b, transpose_b, c, 1.0f, beta);
             const Array<double> expected = reference(a, b, transpose_b, c_before, beta);
-            std::size_t wrong = 0;  // counts NaN too, which std::max would drop
-            for (std::size_t i = 0; i < c.size(); ++i)
-              if (!(std::abs(double(c.data()[i]) - expected.data()[i]) <=
-                    1e-5 * (1.0 + std::abs(expected.data()[i]))))
-                ++wrong;
-            CHECK(wrong == 0);
+            CHECK(float_mismatches(c, expected) == 0);
           }
+}
+
+TEST_CASE("float gemm_leading_rows equals a float64 reference, and reads only its rows") {
+  std::uint64_t seed = 500;
+  for (std::size_t rows : {1, 7, 64, 256})
+    for (std::size_t m : {1, 7, 8, 9, 33})
+      for (std::size_t n : {1, 17, 32, 33, 100})
+        for (float beta : {0.0f, 1.0f}) {
+          CAPTURE(rows);
+          CAPTURE(m);
+          CAPTURE(n);
+          CAPTURE(beta);
+          // Stacked factors with two rows more than are used; those are NaN, never read.
+          Array<float> a = uniform_float({rows + 2, m}, ++seed);
+          Array<float> b = uniform_float({rows + 2, n}, ++seed);
+          for (std::size_t j = rows * m; j < a.size(); ++j)
+            a.data()[j] = std::numeric_limits<float>::quiet_NaN();
+          for (std::size_t j = rows * n; j < b.size(); ++j)
+            b.data()[j] = std::numeric_limits<float>::quiet_NaN();
+          Array<float> c = uniform_float({m, n}, ++seed);
+          const Array<float> c_before = c;
+          if (beta == 0.0f) c.fill(std::numeric_limits<float>::quiet_NaN());
+          gemm_leading_rows(a, b, rows, c, beta);
+          // a[:rows]ᵀ b[:rows]: the reference's a is the transpose of the used rows.
+          const Array<float> a_used = xt::transpose(xt::view(a, xt::range(0, rows), xt::all()));
+          const Array<float> b_used = xt::view(b, xt::range(0, rows), xt::all());
+          const Array<double> expected = reference(a_used, b_used, false, c_before, beta);
+          CHECK(float_mismatches(c, expected) == 0);
+        }
 }
 
 // tests/CMakeLists.txt runs this case again with TAPEGRAD_FEW_ROW_GEMM=0, which turns it off.
 TEST_CASE("the few-row path takes exactly the products it is for") {
-  const Array<float> a = random_float({16, 8}, 1), b = random_float({8, 40}, 2);
+  const Array<float> a = uniform_float({16, 8}, 1), b = uniform_float({8, 40}, 2);
   Array<float> c = Array<float>::from_shape({16, 40});
   const char* setting = std::getenv("TAPEGRAD_FEW_ROW_GEMM");
   const bool switched_off = setting && std::string(setting) == "0";
@@ -82,11 +104,15 @@ TEST_CASE("the few-row path takes exactly the products it is for") {
   // The packed weights (NOTE [packed weights]) follow the same switch.
   Array<float> c_packed;
   CHECK(detail::gemm_packed_weight(a, Tensor<float>(b), false, c_packed, 0.0f) == expected);
+  Array<float> c_gradient = Array<float>::from_shape({8, 40});  // a[:16]ᵀ · b_rows[:16]
+  const Array<float> b_rows = uniform_float({16, 40}, 5);
+  CHECK(detail::gemm_transposed_rows(16, 8, 40, a.data(), b_rows.data(), c_gradient.data(), 0.0f) ==
+        expected);
   CHECK_FALSE(detail::gemm_few_rows(65, 40, 8, a.data(), b.data(), false, c.data(), 0.0f));
   CHECK_FALSE(detail::gemm_few_rows(7, 40, 8, a.data(), b.data(), false, c.data(), 0.0f));
-  const Array<float> big = random_float({512, 1024}, 3);  // 2 MiB
+  const Array<float> big = uniform_float({512, 1024}, 3);  // 2 MiB
   Array<float> c_big = Array<float>::from_shape({16, 1024});
-  CHECK_FALSE(detail::gemm_few_rows(16, 1024, 512, random_float({16, 512}, 4).data(), big.data(),
+  CHECK_FALSE(detail::gemm_few_rows(16, 1024, 512, uniform_float({16, 512}, 4).data(), big.data(),
                                     false, c_big.data(), 0.0f));
   CHECK_FALSE(detail::gemm_few_rows(16, 40, 8, a.data(), b.data(), false, c.data(), 0.5f));
 }

@@ -15,22 +15,7 @@ using namespace tapegrad::testing;
 
 namespace {
 
-Array<float> random_float(const Shape& shape, std::uint64_t seed) {
-  return xt::cast<float>(uniform(shape, seed));
-}
-
 Array<double> to_double(const Array<float>& a) { return xt::cast<double>(a); }
-
-// Elements of `actual` further than float rounding from `expected`, NaN included.
-std::size_t mismatches(const Array<float>& actual, const Array<double>& expected) {
-  REQUIRE(actual.shape() == expected.shape());
-  std::size_t wrong = 0;
-  for (std::size_t i = 0; i < actual.size(); ++i)
-    if (!(std::abs(double(actual.data()[i]) - expected.data()[i]) <=
-          1e-5 * (1.0 + std::abs(expected.data()[i]))))
-      ++wrong;
-  return wrong;
-}
 
 // a · op(w) in float64.
 Array<double> product64(const Array<float>& a, const Array<float>& w, bool transpose_w) {
@@ -52,30 +37,31 @@ TEST_CASE("matmul and addmm with a float weight equal float64, forward and backw
             CAPTURE(k);
             CAPTURE(transpose_w);
             CAPTURE(with_bias);
-            Tensor<float> a(random_float({m, k}, ++seed), true);
-            Tensor<float> w(random_float(transpose_w ? Shape{n, k} : Shape{k, n}, ++seed), true);
-            Tensor<float> bias(random_float({n}, ++seed), true);
-            const Array<float> weights = random_float({m, n}, ++seed);  // d loss / d y
+            Tensor<float> a(uniform_float({m, k}, ++seed), true);
+            Tensor<float> w(uniform_float(transpose_w ? Shape{n, k} : Shape{k, n}, ++seed), true);
+            Tensor<float> bias(uniform_float({n}, ++seed), true);
+            const Array<float> weights = uniform_float({m, n}, ++seed);  // d loss / d y
             const Tensor<float> y = with_bias ? addmm(bias, a, w, false, transpose_w)
                                               : matmul(a, w, false, transpose_w);
             Array<double> expected = product64(a.value(), w.value(), transpose_w);
             if (with_bias) expected += to_double(bias.value());
-            CHECK(mismatches(y.value(), expected) == 0);
+            CHECK(float_mismatches(y.value(), expected) == 0);
 
             sum(y * Tensor<float>(weights)).backward();
             // dL/da = G · op(w)ᵀ, dL/dw = aᵀ G (or its transpose)
             Tensor<double> g64(to_double(weights)), a64(to_double(a.value())),
                 w64(to_double(w.value()));
-            CHECK(mismatches(a.grad().value(), matmul(g64, w64, false, !transpose_w).value()) == 0);
+            CHECK(float_mismatches(a.grad().value(),
+                                   matmul(g64, w64, false, !transpose_w).value()) == 0);
             const Array<double> expected_dw = transpose_w ? matmul(g64, a64, true, false).value()
                                                           : matmul(a64, g64, true, false).value();
-            CHECK(mismatches(w.grad().value(), expected_dw) == 0);
+            CHECK(float_mismatches(w.grad().value(), expected_dw) == 0);
           }
 }
 
 TEST_CASE("a training pass packs each weight once per orientation") {
-  Tensor<float> w(random_float({40, 40}, 1), true);
-  Tensor<float> h(random_float({16, 40}, 2), true);
+  Tensor<float> w(uniform_float({40, 40}, 1), true);
+  Tensor<float> h(uniform_float({16, 40}, 2), true);
   const std::uint64_t before = detail::packed_weight_packs();
   Tensor<float> state = h;
   for (int t = 0; t < 5; ++t) state = tanh(matmul(state, w, false, true));
@@ -90,20 +76,21 @@ TEST_CASE("a training pass packs each weight once per orientation") {
 }
 
 TEST_CASE("a packed weight never outlives the value it was made from") {
-  const Array<float> a = random_float({16, 24}, 3);
+  const Array<float> a = uniform_float({16, 24}, 3);
   Tensor<float> input(a);
   auto check_product = [&](const Tensor<float>& w) {
-    CHECK(mismatches(matmul(input, w, false, true).value(), product64(a, w.value(), true)) == 0);
+    CHECK(float_mismatches(matmul(input, w, false, true).value(), product64(a, w.value(), true)) ==
+          0);
   };
 
   SUBCASE("an in-place edit between two products of one pass") {
-    Tensor<float> w(random_float({40, 24}, 4), true);
+    Tensor<float> w(uniform_float({40, 24}, 4), true);
     check_product(w);
     w.mutable_value() *= 2.0f;
     check_product(w);
   }
   SUBCASE("an edit through a reference kept across a backward pass") {
-    Tensor<float> w(random_float({40, 24}, 5), true);
+    Tensor<float> w(uniform_float({40, 24}, 5), true);
     Array<float>& value = w.mutable_value();
     sum(matmul(input, w, false, true)).backward();  // ends the tape's epoch
     value += 1.0f;                                  // no new version: the epoch is what tells
@@ -111,14 +98,14 @@ TEST_CASE("a packed weight never outlives the value it was made from") {
   }
   SUBCASE("a dead weight and a new one, perhaps at the same address") {
     for (std::uint64_t seed = 10; seed < 20; ++seed) {
-      Tensor<float> w(random_float({40, 24}, seed), true);
+      Tensor<float> w(uniform_float({40, 24}, seed), true);
       check_product(w);
     }
   }
   SUBCASE("more weights than the cache holds, used in turn") {
     std::vector<Tensor<float>> weights;
     for (std::uint64_t i = 0; i < 2 * detail::kPackedWeights + 1; ++i)
-      weights.emplace_back(random_float({40, 24}, 30 + i), true);
+      weights.emplace_back(uniform_float({40, 24}, 30 + i), true);
     for (int round = 0; round < 2; ++round)
       for (const Tensor<float>& w : weights) check_product(w);
     for (Tensor<float>& w : weights) w.mutable_value() -= 0.5f;
@@ -126,11 +113,11 @@ TEST_CASE("a packed weight never outlives the value it was made from") {
   }
   SUBCASE("the copy of a dead weight is let go at the next packed product") {
     {
-      Tensor<float> w(random_float({40, 24}, 7), true);
+      Tensor<float> w(uniform_float({40, 24}, 7), true);
       check_product(w);
     }
     tape().reset();  // the recorded products held their weights
-    Tensor<float> small(random_float({8, 24}, 8), true);
+    Tensor<float> small(uniform_float({8, 24}, 8), true);
     check_product(small);
 #if defined(__AVX512F__)
     // Only the live weight's copy is left: one panel of 32 columns over k = 24.
@@ -140,7 +127,7 @@ TEST_CASE("a packed weight never outlives the value it was made from") {
 #endif
   }
   SUBCASE("a result is not packed") {
-    Tensor<float> w(random_float({40, 24}, 6), true);
+    Tensor<float> w(uniform_float({40, 24}, 6), true);
     const std::uint64_t before = detail::packed_weight_packs();
     const Tensor<float> doubled = w * 2.0f;
     check_product(doubled);
