@@ -9,7 +9,9 @@
 namespace tapegrad {
 
 // op(a) · op(b) for 2-d a and b, where op transposes when asked. Transposes are BLAS flags,
-// never copies, which is also how the backward pass uses it.
+// never copies, which is also how the backward pass uses it. When b is a float leaf (a weight)
+// and a has few rows, the product runs on b packed once per training step instead (NOTE [packed
+// weights], autodiff/gemm_rows.cpp).
 template <class T>
 Tensor<T> matmul(const Tensor<T>& a, const Tensor<T>& b, bool transpose_a = false,
                  bool transpose_b = false,
