@@ -215,15 +215,16 @@ bool gemm_transposed_rows(std::size_t rows, std::size_t m, std::size_t n, const 
   // in L2 for the whole product and eight columns of A, copied as eight rows, in L1.
   Array<float> panels = Array<float>::from_shape({panels_size(n, rows)});
   pack_panels(n, rows, b, false, panels.data());
-  Array<float> strip = Array<float>::from_shape({8 * rows});
+  Array<float> strip_storage = Array<float>::from_shape({8 * rows});
+  float* strip = strip_storage.data();
   for (std::size_t row = 0; row < m; row += 8) {
     const std::size_t count = std::min<std::size_t>(8, m - row);
     for (std::size_t kk = 0; kk < rows; ++kk)
-      for (std::size_t r = 0; r < count; ++r) strip(r * rows + kk) = a[kk * m + row + r];
+      for (std::size_t r = 0; r < count; ++r) strip[r * rows + kk] = a[kk * m + row + r];
     for (std::size_t p = 0; p * kPanel < n; ++p) {
       const std::size_t first = p * kPanel;
-      kBlocks[count](strip.data(), rows, panels.data() + p * rows * kPanel, rows,
-                     c + row * n + first, n, std::min(kPanel, n - first), beta != 0.0f);
+      kBlocks[count](strip, rows, panels.data() + p * rows * kPanel, rows, c + row * n + first, n,
+                     std::min(kPanel, n - first), beta != 0.0f);
     }
   }
   return true;

@@ -89,9 +89,13 @@ namespace {
 // c = op(a) · op(b) + beta · c for tensors: from b's packed panels where b is a float weight
 // (NOTE [packed weights]), else by gemm.
 template <class T>
+bool packed_product(const Array<T>& a, const Tensor<T>& b, bool tb, Array<T>& c, T beta) {
+  if constexpr (std::is_same_v<T, float>) return detail::gemm_packed_weight(a, b, tb, c, beta);
+  return false;
+}
+template <class T>
 void product(const Array<T>& a, bool ta, const Tensor<T>& b, bool tb, Array<T>& c, T beta) {
-  if constexpr (std::is_same_v<T, float>)
-    if (!ta && detail::gemm_packed_weight(a, b, tb, c, beta)) return;
+  if (!ta && packed_product(a, b, tb, c, beta)) return;
   gemm(a, ta, b.value(), tb, c, T(1), beta);
 }
 
@@ -109,19 +113,15 @@ std::array<Tensor<T>, 2> matmul_backward(const Tensor<T>& g, const Tensor<T>& a,
     return {da, db};
   }
   Tensor<T> da;
+  Array<T>
+      packed;  // g·W_hh for h from the weight's other packed orientation (NOTE [packed weights])
   if (needs[0]) {
-    if (ta) {
+    if (ta)
       sink.add_product(0, b.value(), tb, g.value(), true);
-    } else if constexpr (std::is_same_v<T, float>) {
-      // From the weight's other packed orientation (NOTE [packed weights]): g·W_hh for h.
-      Array<T> packed;
-      if (detail::gemm_packed_weight(g.value(), b, !tb, packed, T(0)))
-        da = Tensor<T>(std::move(packed));
-      else
-        sink.add_product(0, g.value(), false, b.value(), !tb);
-    } else {
+    else if (packed_product(g.value(), b, !tb, packed, T(0)))
+      da = Tensor<T>(std::move(packed));
+    else
       sink.add_product(0, g.value(), false, b.value(), !tb);
-    }
   }
   if (needs[1]) {
     if (tb)

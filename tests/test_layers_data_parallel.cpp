@@ -133,3 +133,45 @@ TEST_CASE("DataParallel errors: a mismatched replica, an empty batch, a failing 
     return problem.shard_loss(lstm, shard);
   }) > 0);
 }
+
+// In float, each thread's slice of 16 rows multiplies by its own packed copies of the weights
+// (NOTE [packed weights], autodiff/gemm_rows.cpp), which an SGD step between passes must renew:
+// checked against the same model and steps in float64, where nothing is packed.
+TEST_CASE("DataParallel in float on packed weights follows float64 over SGD steps") {
+  constexpr std::size_t seq = 3, batch = 32, input = 5, hidden = 40;
+  LSTMOptions options;
+  options.input_size = input, options.hidden_size = hidden;
+  LSTM<float> model(options, 8);
+  LSTM<double> reference(options, 8);
+  auto p = model.parameters();
+  auto r = reference.parameters();
+  for (std::size_t i = 0; i < p.size(); ++i) r[i].mutable_value() = xt::cast<double>(p[i].value());
+  Generator data(11);
+  const Array<double> x = data.normal<double>({seq, batch, input});
+  const Array<double> target = data.normal<double>({seq, batch, hidden});
+  const Tensor<float> x32(xt::cast<float>(x)), target32(xt::cast<float>(target));
+  DataParallel<LSTM<float>> parallel(model, 2,
+                                     [&] { return std::make_unique<LSTM<float>>(options, 9); });
+  const std::uint64_t packs_before = detail::packed_weight_packs();
+  for (int step = 0; step < 3; ++step) {
+    CAPTURE(step);
+    model.zero_grad(), reference.zero_grad();
+    parallel.backward(batch, [&](LSTM<float>& lstm, const Shard& shard) {
+      const Tensor<float> y = lstm.forward(narrow(x32, 1, shard.begin, shard.rows())).output;
+      return mse_loss(y, narrow(target32, 1, shard.begin, shard.rows())) *
+             static_cast<float>(shard.weight());
+    });
+    mse_loss(reference.forward(Tensor<double>(x)).output, Tensor<double>(target)).backward();
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      // Float rounding, measured against the gradient's largest element.
+      const Array<double> expected = r[i].grad().value();
+      const Array<double> difference = xt::cast<double>(p[i].grad().value()) - expected;
+      CHECK(xt::amax(xt::abs(difference))() <= 1e-4 * xt::amax(xt::abs(expected))());
+      p[i].mutable_value() -= 0.5f * p[i].grad().value();
+      r[i].mutable_value() -= 0.5 * r[i].grad().value();
+    }
+  }
+#if defined(__AVX512F__)
+  CHECK(detail::packed_weight_packs() > packs_before);  // the calling thread took the path
+#endif
+}
